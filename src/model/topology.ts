@@ -1,0 +1,301 @@
+import {
+  CAPABILITIES,
+  DEFAULTS,
+  LABEL_PREFIX,
+  LIMITS,
+  PROJECT_NAME,
+  RSC_GATEWAYS,
+  RSC_PREFIX,
+  STACK_NAME,
+  SYSCTLS,
+  VXLAN,
+  VXLAN_OVERHEAD,
+} from "./constants";
+import { TopologyError } from "./errors";
+import type { Iface, LabNode, LabSpec, Link, NodeKind, OverlayHost, OverlaySubnet, Topology } from "./types";
+import { validateTopology } from "./validate";
+import { VARIANTS, isVariant, type VariantName } from "./variants";
+
+const hex = (n: number): string => n.toString(16);
+
+function show(value: unknown): string {
+  return typeof value === "string" ? JSON.stringify(value) : String(value);
+}
+
+function isIntIn(value: unknown, range: { min: number; max: number }): value is number {
+  return typeof value === "number" && Number.isInteger(value) && value >= range.min && value <= range.max;
+}
+
+function checkInt(
+  problems: string[],
+  key: string,
+  value: unknown,
+  range: { min: number; max: number },
+  why = "",
+): value is number {
+  if (isIntIn(value, range)) return true;
+  problems.push(`${key} must be an integer from ${range.min} to ${range.max}${why}, got ${show(value)}`);
+  return false;
+}
+
+interface CheckedSpec {
+  project: string;
+  stack: string;
+  variant: VariantName;
+  vteps: number;
+  routers: number;
+  mtu: number;
+  placement: number[];
+}
+
+/** Every problem in the spec, collected; returns the checked values only when there are none. */
+function checkSpec(spec: LabSpec): { problems: string[]; checked?: CheckedSpec } {
+  const problems: string[] = [];
+
+  const project = spec.project ?? DEFAULTS.project;
+  if (typeof project !== "string" || !PROJECT_NAME.test(project)) {
+    problems.push(
+      `project name ${show(project)} is invalid; it must match ${PROJECT_NAME} (letters, digits, "_", "." or "-")`,
+    );
+  }
+  if (typeof spec.stack !== "string" || !STACK_NAME.test(spec.stack)) {
+    problems.push(
+      `stack name ${show(spec.stack)} is invalid; it must match ${STACK_NAME} ` +
+        `(1 to 31 lower-case letters, digits or "-", not starting with "-") because it is part of container names`,
+    );
+  }
+  const variantOk = typeof spec.variant === "string" && isVariant(spec.variant);
+  if (!variantOk) {
+    problems.push(`unknown variant ${show(spec.variant)}; valid variants: ${VARIANTS.join(", ")}`);
+  }
+
+  const vteps = spec.vteps ?? DEFAULTS.vteps;
+  const vtepsOk = checkInt(problems, "vteps", vteps, LIMITS.vteps);
+  const routers = spec.routers ?? DEFAULTS.routers;
+  checkInt(problems, "routers", routers, LIMITS.routers);
+  const mtu = spec.mtu ?? DEFAULTS.mtu;
+  checkInt(
+    problems,
+    "mtu",
+    mtu,
+    LIMITS.mtu,
+    ` (underlay link MTU; VXLAN over IPv6 takes ${VXLAN_OVERHEAD} bytes and the overlay needs at least 1280)`,
+  );
+
+  let placement: number[] | undefined;
+  const perVtep = LIMITS.hostsPerVtep;
+  if (spec.hostsPerVtep !== undefined && spec.placement !== undefined) {
+    problems.push(
+      "hostsPerVtep and placement are mutually exclusive; set hostsPerVtep (same count behind every VTEP) " +
+        "or placement (one count per VTEP, e.g. [1,2,1]), not both",
+    );
+  } else if (spec.placement !== undefined) {
+    const given: unknown = spec.placement;
+    if (!Array.isArray(given)) {
+      problems.push(
+        `placement must be a list of host counts, one per VTEP (e.g. [1,2,1]), got ${show(given)}`,
+      );
+    } else {
+      const entries: unknown[] = given;
+      const bad = entries.filter((n) => !isIntIn(n, perVtep));
+      if (bad.length > 0) {
+        problems.push(
+          `placement entries must be integers from ${perVtep.min} to ${perVtep.max} (got ${bad.map(show).join(", ")})`,
+        );
+      }
+      if (vtepsOk && entries.length !== vteps) {
+        problems.push(
+          `placement has ${entries.length} entries but vteps is ${vteps}; give one host count per VTEP`,
+        );
+      }
+      if (bad.length === 0) placement = entries.filter((n): n is number => typeof n === "number");
+    }
+  } else if (spec.hostsPerVtep !== undefined) {
+    if (checkInt(problems, "hostsPerVtep", spec.hostsPerVtep, perVtep) && vtepsOk) {
+      placement = Array<number>(vteps).fill(spec.hostsPerVtep);
+    }
+  } else if (vtepsOk) {
+    placement =
+      vteps === DEFAULTS.seedPlacement.length ? [...DEFAULTS.seedPlacement] : Array<number>(vteps).fill(1);
+  }
+
+  if (placement !== undefined) {
+    const total = placement.reduce((a, b) => a + b, 0);
+    if (total < LIMITS.hosts.min || total > LIMITS.hosts.max) {
+      problems.push(
+        `total hosts must be from ${LIMITS.hosts.min} to ${LIMITS.hosts.max}, got ${total} (placement ${placement.join(",")})`,
+      );
+    }
+    // rsc routes between two subnets on different VTEPs; with one VTEP in use there is nothing to show.
+    const used = placement.filter((n) => n > 0).length;
+    if (variantOk && spec.variant === "unicast-static-rsc" && used < 2) {
+      problems.push(
+        `variant unicast-static-rsc needs hosts behind at least 2 VTEPs (the last one holds the ${RSC_PREFIX} subnet), got hosts behind ${used}`,
+      );
+    }
+  }
+
+  if (problems.length > 0 || placement === undefined) return { problems };
+  return {
+    problems,
+    checked: {
+      project,
+      stack: spec.stack,
+      variant: spec.variant as VariantName,
+      vteps,
+      routers,
+      mtu,
+      placement,
+    },
+  };
+}
+
+function makeNode(
+  c: CheckedSpec,
+  name: string,
+  kind: NodeKind,
+  routing?: { loopback: string; routerId: string },
+): LabNode {
+  return {
+    name,
+    kind,
+    container: `vxlab-${c.stack}-${name.toLowerCase()}`,
+    labels: {
+      [`${LABEL_PREFIX}.project`]: c.project,
+      [`${LABEL_PREFIX}.stack`]: c.stack,
+      [`${LABEL_PREFIX}.node`]: name,
+      [`${LABEL_PREFIX}.kind`]: kind,
+    },
+    ...routing,
+    interfaces: [],
+    capabilities: [...CAPABILITIES[kind]],
+    sysctls: { ...SYSCTLS[kind] },
+  };
+}
+
+function build(c: CheckedSpec): Topology {
+  const overlayMtu = c.mtu - VXLAN_OVERHEAD;
+  const routers: LabNode[] = [];
+  for (let r = 1; r <= c.routers; r++) {
+    routers.push(
+      makeNode(c, `R${r}`, "router", { loopback: `2001:db8:ffff::${hex(r)}`, routerId: `10.0.255.${r}` }),
+    );
+  }
+  const vteps: LabNode[] = [];
+  for (let i = 1; i <= c.vteps; i++) {
+    vteps.push(makeNode(c, `S${i}`, "vtep", { loopback: `2001:db8:${hex(i)}::1`, routerId: `10.0.1.${i}` }));
+  }
+
+  const links: Link[] = [];
+  let k = 1;
+  for (const s of vteps) {
+    for (const r of routers) {
+      const net = `2001:db8:ffff:${hex(k++)}::`;
+      links.push({
+        name: `${s.name}-${r.name}`.toLowerCase(),
+        kind: "underlay",
+        a: { node: s.name, iface: r.name.toLowerCase(), address: `${net}2/64` },
+        b: { node: r.name, iface: s.name.toLowerCase(), address: `${net}1/64` },
+        mtu: c.mtu,
+      });
+    }
+  }
+
+  const rsc = c.variant === "unicast-static-rsc";
+  // In rsc the seed puts H4 (behind the last VTEP) in a second subnet; generalised to the last VTEP with hosts.
+  const rscVtep = c.placement.reduce((last, n, i) => (n > 0 ? i : last), -1);
+  const subnets: OverlaySubnet[] = rsc
+    ? [
+        { prefix: VXLAN.overlayPrefix, gateway: { ...RSC_GATEWAYS.overlay } },
+        { prefix: RSC_PREFIX, gateway: { ...RSC_GATEWAYS.rsc } },
+      ]
+    : [{ prefix: VXLAN.overlayPrefix }];
+
+  const hosts: OverlayHost[] = [];
+  const hostNodes: LabNode[] = [];
+  let h = 0;
+  c.placement.forEach((count, i) => {
+    const vtep = vteps[i];
+    if (vtep === undefined) return;
+    for (let j = 0; j < count; j++, h++) {
+      const name = `H${h + 1}`;
+      const port = name.toLowerCase();
+      const inRsc = rsc && i === rscVtep;
+      const host: OverlayHost = {
+        name,
+        vtep: vtep.name,
+        vtepPort: port,
+        mac: `50:54:33:00:00:${(0x08 + h).toString(16).padStart(2, "0")}`,
+        address: `2001:db8:${inRsc ? "fe" : "ff"}::${hex(0x10 + h)}/64`,
+      };
+      if (rsc) host.gateway = { ...(inRsc ? RSC_GATEWAYS.rsc : RSC_GATEWAYS.overlay) };
+      hosts.push(host);
+      hostNodes.push(makeNode(c, name, "host"));
+      links.push({
+        name: `${vtep.name}-${name}`.toLowerCase(),
+        kind: "access",
+        a: { node: vtep.name, iface: port },
+        b: { node: name, iface: "eth0" },
+        mtu: overlayMtu,
+      });
+    }
+  });
+
+  const nodes = [...routers, ...vteps, ...hostNodes];
+  const byName = new Map(nodes.map((n) => [n.name, n]));
+  for (const link of links) {
+    for (const [end, other] of [
+      [link.a, link.b],
+      [link.b, link.a],
+    ] as const) {
+      const iface: Iface = {
+        name: end.iface,
+        link: link.name,
+        peer: { node: other.node, iface: other.iface },
+      };
+      if (end.address !== undefined) iface.address = end.address;
+      byName.get(end.node)?.interfaces.push(iface);
+    }
+  }
+
+  return {
+    project: c.project,
+    stack: c.stack,
+    variant: c.variant,
+    nodes,
+    links,
+    hosts,
+    vxlan: { ...VXLAN },
+    underlay: { mtu: c.mtu },
+    overlay: { mtu: overlayMtu, subnets },
+    placement: [...c.placement],
+  };
+}
+
+/** Checks the spec, then builds the full topology. Throws TopologyError listing every problem. */
+export function resolveTopology(spec: LabSpec): Topology {
+  const { problems, checked } = checkSpec(spec);
+  if (checked === undefined) throw new TopologyError(problems);
+  const topology = build(checked);
+  // Catches addressing-plan bugs here rather than as a half-built lab.
+  const inconsistencies = validateTopology(topology);
+  if (inconsistencies.length > 0) throw new TopologyError(inconsistencies);
+  return topology;
+}
+
+/** The node with that name; throws (listing valid names) if there is none. */
+export function getNode(t: Topology, name: string): LabNode {
+  const node = t.nodes.find((n) => n.name === name);
+  if (node === undefined) {
+    throw new Error(`no node named ${show(name)}; nodes are ${t.nodes.map((n) => n.name).join(", ")}`);
+  }
+  return node;
+}
+
+export function nodesOfKind(t: Topology, kind: NodeKind): LabNode[] {
+  return t.nodes.filter((n) => n.kind === kind);
+}
+
+export function hostsBehind(t: Topology, vtep: string): OverlayHost[] {
+  return t.hosts.filter((h) => h.vtep === vtep);
+}

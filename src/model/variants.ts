@@ -1,0 +1,16 @@
+// The seven overlay variants of the seed lab; the stack name selects one.
+export const VARIANTS = [
+  "multicast",
+  "unicast-static-default",
+  "unicast-static-l2",
+  "unicast-static-nd",
+  "unicast-static-rsc",
+  "unicast-dynamic-l2",
+  "unicast-dynamic-nd",
+] as const;
+
+export type VariantName = (typeof VARIANTS)[number];
+
+export function isVariant(s: string): s is VariantName {
+  return (VARIANTS as readonly string[]).includes(s);
+}
