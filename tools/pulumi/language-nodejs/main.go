@@ -230,7 +230,12 @@ func runCommand(req *pulumirpc.RunRequest, harness, engineAddr string) ([]string
 	args = append(args, entry)
 	args = append(args, req.GetArgs()...)
 
-	config, err := json.Marshal(req.GetConfig())
+	cfg := req.GetConfig()
+	if cfg == nil {
+		// The SDK reads PULUMI_CONFIG as an object; a stack without config has none.
+		cfg = map[string]string{}
+	}
+	config, err := json.Marshal(cfg)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -1,0 +1,95 @@
+/**
+ * The lab core as a Pulumi component: one container per node, one veth per
+ * link, FRR on routers and VTEPs, addresses on hosts, and a wait until the
+ * underlay has converged. Variants build on `lab.ready`.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { Container, Exec, Link } from "../docker/resources";
+import type { Topology } from "../model";
+import { convergenceTargets, frrCommands, hostCommands } from "../underlay/commands";
+import { Converged } from "../underlay/converged";
+
+export interface LabArgs {
+  topology: Topology;
+  images: { frr: string; host: string };
+  convergeTimeoutSeconds?: number;
+}
+
+export class Lab extends pulumi.ComponentResource {
+  readonly containers: Record<string, Container> = {};
+  /** Per node: the resource after which the node is configured (FRR started, host addressed). */
+  readonly configured: Record<string, pulumi.Resource> = {};
+  readonly converged: Converged;
+
+  constructor(name: string, args: LabArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("vxlan-lab:lab:Lab", name, {}, opts);
+    const t = args.topology;
+    const child = { parent: this };
+
+    for (const n of t.nodes) {
+      this.containers[n.name] = new Container(
+        n.name,
+        {
+          name: n.container,
+          hostname: n.name,
+          image: n.kind === "host" ? args.images.host : args.images.frr,
+          labels: n.labels,
+          capAdd: n.capabilities,
+          sysctls: n.sysctls,
+        },
+        child,
+      );
+    }
+
+    const linksOf: Record<string, Link[]> = {};
+    for (const l of t.links) {
+      const a = this.node(l.a.node);
+      const b = this.node(l.b.node);
+      const link = new Link(
+        l.name,
+        {
+          a: { container: a.name, pid: a.pid, iface: l.a.iface },
+          b: { container: b.name, pid: b.pid, iface: l.b.iface },
+          mtu: l.mtu,
+          helperImage: args.images.frr,
+        },
+        child,
+      );
+      (linksOf[l.a.node] ??= []).push(link);
+      (linksOf[l.b.node] ??= []).push(link);
+    }
+
+    for (const n of t.nodes) {
+      const c = this.node(n.name);
+      this.configured[n.name] = new Exec(
+        `${n.name}-${n.kind === "host" ? "address" : "frr"}`,
+        {
+          container: c.name,
+          containerId: c.containerId,
+          node: n.name,
+          commands: n.kind === "host" ? hostCommands(t, n.name) : frrCommands(t, n.name),
+        },
+        // FRR starts once its interfaces exist, so it never sees a half-wired node.
+        { ...child, dependsOn: linksOf[n.name] ?? [] },
+      );
+    }
+
+    const vteps = convergenceTargets(t);
+    this.converged = new Converged(
+      "underlay-converged",
+      {
+        vteps,
+        timeoutSeconds: args.convergeTimeoutSeconds ?? 90,
+        instances: vteps.map((v) => this.node(v.node).containerId),
+      },
+      { ...child, dependsOn: t.nodes.filter((n) => n.kind !== "host").map((n) => this.configured[n.name]!) },
+    );
+    this.registerOutputs({});
+  }
+
+  node(name: string): Container {
+    const c = this.containers[name];
+    if (!c) throw new Error(`no node ${name} in the lab`);
+    return c;
+  }
+}

@@ -1,0 +1,36 @@
+/** What runs inside each node to build the underlay and address the hosts. Pure. */
+import { daemonsFile, frrConfig, getNode, type Topology } from "../model";
+
+/** Writes a file through a shell without quoting trouble. */
+export function writeFile(path: string, content: string): string {
+  return `printf %s '${Buffer.from(content).toString("base64")}' | base64 -d > ${path}`;
+}
+
+/** Routers and VTEPs: FRR's config, then FRR under its own watchdog (the node's init reaps). */
+export function frrCommands(t: Topology, node: string): string[] {
+  return [
+    writeFile("/etc/frr/daemons", daemonsFile(t, node)),
+    writeFile("/etc/frr/frr.conf", frrConfig(t, node)),
+    "chown frr:frr /etc/frr/frr.conf /etc/frr/daemons",
+    "/usr/lib/frr/frrinit.sh start >/dev/null",
+  ];
+}
+
+/** A host: its seed MAC and overlay address on eth0, sized for the overlay MTU. */
+export function hostCommands(t: Topology, host: string): string[] {
+  const h = t.hosts.find((x) => x.name === host);
+  if (!h) throw new Error(`no host ${host}`);
+  const cmds = [
+    `ip link set eth0 address ${h.mac} mtu ${t.overlay.mtu}`,
+    `ip -6 addr add ${h.address} dev eth0 nodad`,
+    "ip link set eth0 up",
+  ];
+  return cmds;
+}
+
+/** What the convergence wait needs to know about each VTEP. */
+export function convergenceTargets(t: Topology): { node: string; container: string; loopback: string }[] {
+  return t.nodes
+    .filter((n) => n.kind === "vtep")
+    .map((n) => ({ node: n.name, container: getNode(t, n.name).container, loopback: n.loopback ?? "" }));
+}

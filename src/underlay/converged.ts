@@ -1,0 +1,45 @@
+/** A resource that exists once the underlay has converged: `up` waits for it. */
+import * as pulumi from "@pulumi/pulumi";
+import type * as Convergence from "./convergence";
+
+const IMPL = require.resolve("./convergence");
+
+function impl(): typeof Convergence {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  require("tsx/cjs/api").register();
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(IMPL) as typeof Convergence;
+}
+
+interface Props {
+  vteps: Convergence.VtepTarget[];
+  timeoutSeconds: number;
+  /** Changes with any VTEP's container: a new one must converge again. */
+  instances: string[];
+}
+
+const provider: pulumi.dynamic.ResourceProvider = {
+  async create(inputs: Props) {
+    const seconds = await impl().waitConverged(inputs.vteps, inputs.timeoutSeconds * 1000);
+    return { id: inputs.vteps.map((v) => v.container).join(","), outs: { ...inputs, seconds } };
+  },
+  async diff(_id: string, olds: Props, news: Props) {
+    const changed =
+      JSON.stringify([olds.vteps, olds.instances]) !== JSON.stringify([news.vteps, news.instances]);
+    return { changes: changed, replaces: changed ? ["instances"] : [] };
+  },
+  async delete() {},
+};
+
+export class Converged extends pulumi.dynamic.Resource {
+  /** How long the wait took after FRR started. */
+  declare readonly seconds: pulumi.Output<number>;
+
+  constructor(
+    name: string,
+    args: { vteps: Convergence.VtepTarget[]; timeoutSeconds: number; instances: pulumi.Input<string>[] },
+    opts?: pulumi.CustomResourceOptions,
+  ) {
+    super(provider, name, { ...args, seconds: undefined }, opts, "vxlan-lab", "Converged");
+  }
+}
