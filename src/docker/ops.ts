@@ -174,16 +174,13 @@ async function runHelper(image: string, script: string, what: string): Promise<v
   });
   try {
     const logs = await c.attach({ stream: true, stdout: true, stderr: true });
+    const out = new PassThrough();
     let output = "";
-    logs.on("data", (d: Buffer) => (output += d.toString("utf8")));
+    out.on("data", (d: Buffer) => (output += d.toString("utf8")));
+    engine.modem.demuxStream(logs, out, out);
     await c.start();
     const { StatusCode } = (await c.wait()) as { StatusCode: number };
-    if (StatusCode !== 0) {
-      // eslint-disable-next-line no-control-regex
-      throw new Error(
-        `${what}: helper exited with ${StatusCode}: ${output.replace(/[\x00-\x08]/g, "").trim()}`,
-      );
-    }
+    if (StatusCode !== 0) throw new Error(`${what}: helper exited with ${StatusCode}: ${output.trim()}`);
   } finally {
     await c.remove({ force: true }).catch(() => undefined);
   }

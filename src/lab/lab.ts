@@ -82,7 +82,10 @@ export class Lab extends pulumi.ComponentResource {
         timeoutSeconds: args.convergeTimeoutSeconds ?? 90,
         instances: vteps.map((v) => this.node(v.node).containerId),
       },
-      { ...child, dependsOn: t.nodes.filter((n) => n.kind !== "host").map((n) => this.configured[n.name]!) },
+      {
+        ...child,
+        dependsOn: t.nodes.filter((n) => n.kind !== "host").flatMap((n) => this.configured[n.name] ?? []),
+      },
     );
     this.registerOutputs({});
   }
