@@ -4,10 +4,12 @@
  * serialized into the stack's state, so they hold nothing but a file path and
  * load the implementation (ops.ts, through tsx) inside the provider process.
  */
+import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type * as Ops from "./ops";
 
-const OPS_MODULE = require.resolve("./ops");
+// Extensionless: tsx resolves it to ops.ts in the provider process.
+const OPS_MODULE = join(__dirname, "ops");
 
 function ops(): typeof Ops {
   // eslint-disable-next-line @typescript-eslint/no-require-imports

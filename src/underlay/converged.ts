@@ -1,8 +1,9 @@
 /** A resource that exists once the underlay has converged: `up` waits for it. */
+import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type * as Convergence from "./convergence";
 
-const IMPL = require.resolve("./convergence");
+const IMPL = join(__dirname, "convergence");
 
 function impl(): typeof Convergence {
   // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -1,0 +1,87 @@
+/** The bootstrap's products: the pinned CLI, a working preview, and the two images. */
+import { describe, expect, it, afterAll } from "vitest";
+import { pinnedPulumiVersion } from "../../src/bootstrap/pulumi";
+import { pulumi, selectStack } from "../../src/cli/pulumi";
+import { docker } from "../../src/docker/client";
+import { createContainer, exec, removeContainer } from "../../src/docker/ops";
+import { imageRef } from "../../src/images/definition";
+import { CAPABILITIES } from "../../src/model";
+
+const ipv6 = { "net.ipv6.conf.all.disable_ipv6": "0", "net.ipv6.conf.default.disable_ipv6": "0" };
+const smoke = ["vxlab-smoke-frr", "vxlab-smoke-host"];
+
+afterAll(async () => {
+  for (const c of smoke) await removeContainer(c);
+});
+
+describe("pulumi", () => {
+  it("is the pinned version", async () => {
+    const r = await pulumi(["version"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe(`v${pinnedPulumiVersion()}`);
+  });
+
+  it("previews a variant's stack with the local backend, no login, no prompt", async () => {
+    await selectStack("unicast-static-default");
+    const r = await pulumi(["preview", "--stack", "unicast-static-default", "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const steps = (JSON.parse(r.stdout) as { steps: { urn: string; op: string }[] }).steps;
+    expect(steps.filter((s) => s.urn.includes("vxlan-lab:Container")).length).toBe(9);
+  });
+});
+
+describe("images", () => {
+  it("FRR image: its label records the installed FRR, and every daemon we use starts", async () => {
+    const ref = imageRef("frr");
+    const info = await docker().getImage(ref).inspect();
+    const label = info.Config.Labels?.["org.vxlan-lab.frr-version"];
+    expect(label).toMatch(/^\d+\.\d+/);
+
+    const c = await createContainer({
+      name: smoke[0]!,
+      hostname: "smoke",
+      image: ref,
+      labels: { "vxlan-lab.test": "smoke" },
+      capAdd: [...CAPABILITIES.vtep],
+      sysctls: ipv6,
+    });
+    expect(c.pid).toBeGreaterThan(0);
+    const installed = await exec(smoke[0]!, ["dpkg-query", "-W", "-f=${Version}", "frr"]);
+    expect(installed.stdout).toBe(label);
+
+    const daemons = ["zebra", "ospf6d", "pim6d", "bgpd", "bfdd", "staticd"];
+    const conf = daemons.map((d) => `${d}=yes`).join("\\n");
+    const start = await exec(smoke[0]!, [
+      "sh",
+      "-c",
+      `printf '${conf}\\nvtysh_enable=yes\\n' > /etc/frr/daemons && touch /etc/frr/frr.conf && /usr/lib/frr/frrinit.sh start`,
+    ]);
+    expect(start.code, start.stderr).toBe(0);
+    for (const d of daemons) {
+      const r = await exec(smoke[0]!, ["pgrep", "-x", d]);
+      expect(r.code, `${d} is not running`).toBe(0);
+    }
+    const v = await exec(smoke[0]!, ["vtysh", "-c", "show version"]);
+    expect(v.stdout).toContain(label!.split("-")[0]);
+    for (const tool of ["ip", "bridge", "nft", "tcpdump", "ping", "traceroute", "mtr"]) {
+      expect((await exec(smoke[0]!, ["sh", "-c", `command -v ${tool}`])).code, tool).toBe(0);
+    }
+  });
+
+  it("host image: the web server answers with the host's name", async () => {
+    await createContainer({
+      name: smoke[1]!,
+      hostname: "H9",
+      image: imageRef("host"),
+      labels: { "vxlan-lab.test": "smoke" },
+      capAdd: [...CAPABILITIES.host],
+      sysctls: ipv6,
+    });
+    let body = "";
+    for (let i = 0; i < 20 && !body.includes("H9"); i++) {
+      body = (await exec(smoke[1]!, ["busybox", "wget", "-qO-", "http://[::1]/"])).stdout;
+      if (!body.includes("H9")) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(body).toContain("<p>H9</p>");
+  });
+});

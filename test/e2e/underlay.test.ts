@@ -1,0 +1,143 @@
+/**
+ * The lab core on the real engine: up -> loopback mesh and a path through a
+ * router -> no changes on a second up -> a removed container comes back with
+ * `up --refresh` -> destroy leaves nothing with the stack's label.
+ */
+import { afterAll, describe, expect, it } from "vitest";
+import { pulumi } from "../../src/cli/pulumi";
+import { getNode, resolveTopology } from "../../src/model";
+import { removeContainer } from "../../src/docker/ops";
+import { containersOf, exec, ok, stackOutputs, teardown, up } from "./lab";
+
+const stack = "e2e-underlay";
+const variant = "unicast-static-default";
+const t = resolveTopology({ stack, variant });
+const vteps = t.nodes.filter((n) => n.kind === "vtep");
+const routerAddresses = new Set(
+  t.nodes
+    .filter((n) => n.kind === "router")
+    .flatMap((n) => [n.loopback, ...n.interfaces.map((i) => i.address?.split("/")[0])]),
+);
+
+afterAll(async () => {
+  await teardown(stack);
+});
+
+async function pingMesh(): Promise<string[]> {
+  const failures: string[] = [];
+  for (const a of vteps) {
+    for (const b of vteps) {
+      if (a === b) continue;
+      const r = await exec(a.container, ["ping", "-6", "-c1", "-W2", "-I", a.loopback!, b.loopback!]);
+      if (r.code !== 0) failures.push(`${a.name}->${b.name}`);
+    }
+  }
+  return failures;
+}
+
+describe("underlay", () => {
+  it("comes up converged: every VTEP loopback reaches every other", async () => {
+    ok(await up(stack, { variant }), "pulumi up");
+    const out = await stackOutputs(stack);
+    expect(out.underlayConvergedSeconds).toBeTypeOf("number");
+    expect(await pingMesh()).toEqual([]);
+    expect((await containersOf(stack)).length).toBe(t.nodes.length);
+  });
+
+  it("routes VTEP to VTEP through a router, never through the Docker host", async () => {
+    const s1 = getNode(t, "S1");
+    const s3 = getNode(t, "S3");
+    const r = await exec(s1.container, [
+      "mtr",
+      "-6",
+      "-n",
+      "--json",
+      "-c",
+      "1",
+      "-a",
+      s1.loopback!,
+      s3.loopback!,
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const hubs = (JSON.parse(r.stdout) as { report: { hubs: { host: string }[] } }).report.hubs.map(
+      (h) => h.host,
+    );
+    expect(hubs).toHaveLength(2);
+    expect(routerAddresses.has(hubs[0])).toBe(true);
+    expect(hubs[1]).toBe(s3.loopback);
+    // IPv6 only, and no default route a packet could leak through.
+    for (const n of t.nodes) {
+      const v4 = JSON.parse((await exec(n.container, ["ip", "-j", "-4", "addr", "show"])).stdout) as {
+        ifname: string;
+      }[];
+      expect(
+        v4.map((i) => i.ifname),
+        n.name,
+      ).toEqual(["lo"]);
+      const dflt = JSON.parse(
+        (await exec(n.container, ["ip", "-j", "-6", "route", "show", "default"])).stdout,
+      );
+      expect(dflt, n.name).toEqual([]);
+    }
+  });
+
+  it("reads OSPFv3 adjacencies as JSON: every VTEP is Full with every router", async () => {
+    for (const v of vteps) {
+      const r = await exec(v.container, ["vtysh", "-c", "show ipv6 ospf6 neighbor json"]);
+      const neighbors = (JSON.parse(r.stdout) as { neighbors: { state: string; interfaceName: string }[] })
+        .neighbors;
+      expect(
+        neighbors
+          .filter((n) => n.state === "Full")
+          .map((n) => n.interfaceName)
+          .sort(),
+        v.name,
+      ).toEqual(["r1", "r2"]);
+    }
+  });
+
+  it("reports no changes on a second up", async () => {
+    const r = await pulumi(["preview", "--stack", stack, "--expect-no-changes"]);
+    ok(r, "pulumi preview --expect-no-changes");
+  });
+
+  it("recreates a container removed behind Pulumi's back with `up --refresh`, rewiring its links", async () => {
+    await removeContainer(getNode(t, "S2").container);
+    ok(await up(stack, {}, ["--refresh"]), "pulumi up --refresh");
+    expect((await containersOf(stack)).length).toBe(t.nodes.length);
+    expect(await pingMesh()).toEqual([]);
+  });
+
+  it("destroy removes every container and link of the stack", async () => {
+    ok(await teardown(stack), "pulumi destroy");
+    expect(await containersOf(stack)).toEqual([]);
+  });
+});
+
+describe("failures leave nothing behind", () => {
+  const bad = "e2e-badinput";
+  afterAll(async () => {
+    await teardown(bad);
+  });
+
+  it("rejects bad input before any container exists, naming what is valid", async () => {
+    const r = await up(bad, { variant: "vxlan-ish", vteps: "1" });
+    expect(r.code).not.toBe(0);
+    const text = r.stdout + r.stderr;
+    expect(text).toContain('unknown variant "vxlan-ish"; valid variants: multicast,');
+    expect(text).toContain("vteps must be an integer from 2 to 64, got 1");
+    expect(await containersOf(bad)).toEqual([]);
+  });
+
+  it("a failed up followed by destroy leaves no container or state", async () => {
+    // Convergence cannot happen in 0 s: up fails after the containers exist.
+    const r = await up(bad, { variant, convergeTimeout: "0", vteps: "2", routers: "1", hostsPerVtep: "1" });
+    expect(r.code).not.toBe(0);
+    expect(r.stdout + r.stderr).toMatch(/did not converge within 0s: S1 cannot reach 2001:db8:2::1/);
+    expect((await containersOf(bad)).length).toBeGreaterThan(0);
+    ok(await teardown(bad), "destroy after a failed up");
+    expect(await containersOf(bad)).toEqual([]);
+    const ls = await pulumi(["stack", "ls", "--json"]);
+    expect((JSON.parse(ls.stdout) as { name: string }[]).map((s) => s.name)).not.toContain(bad);
+  });
+});
