@@ -6,7 +6,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { imageRef } from "./src/images/definition";
 import { Lab } from "./src/lab/lab";
+import { Overlay } from "./src/lab/overlay";
 import { resolveTopology, specFromConfig, TopologyError, type Topology } from "./src/model";
+import { variantFor } from "./variants";
 
 const config = new pulumi.Config();
 const stack = pulumi.getStack();
@@ -28,6 +30,11 @@ const lab = new Lab("lab", {
   convergeTimeoutSeconds: config.getNumber("convergeTimeout"),
 });
 
+// Variants without an implementation yet get the lab core alone.
+const impl = variantFor(t.variant);
+if (impl) new Overlay(impl, t, lab);
+
 export const variant = t.variant;
+export const summary = impl?.summary ?? "lab core only";
 export const containers = Object.fromEntries(t.nodes.map((n) => [n.name, n.container]));
 export const underlayConvergedSeconds = lab.converged.seconds;

@@ -4,13 +4,16 @@ import { listContainers, removeContainer } from "../docker/ops";
 import { isVariant, VARIANTS } from "../model";
 import { run } from "../util/proc";
 import { REPO_ROOT } from "../util/paths";
+import { checkStack, printResult } from "./check";
 import { pulumi, pulumiEnv, selectStack, stackExists } from "./pulumi";
 
 const USAGE = `usage: scripts/lab <command> [args]
 
 commands:
   bootstrap            install what the lab needs (engine, Pulumi CLI, images); idempotent
-  up <variant>         bootstrap, then \`pulumi up\` on the stack named after the variant
+  up <variant>         bootstrap, \`pulumi up\` on the stack named after the variant, then its checks
+  check <variant> [--json]
+                       run the variant's checks against its running lab (exit 0 only if all pass)
   destroy <variant>    \`pulumi destroy\`, then remove the stack's state and any container left with its label
   test                 typecheck, lint and every test (unit and end-to-end on the real engine)
   env                  print the shell exports for using \`pulumi\` directly: eval "$(scripts/lab env)"
@@ -31,7 +34,15 @@ async function up(variant: string): Promise<number> {
   await bootstrap();
   await selectStack(variant);
   const r = await pulumi(["up", "--stack", variant, "--yes", "--skip-preview"], { inherit: true });
-  return r.code;
+  if (r.code !== 0) return r.code;
+  return check(variant, false);
+}
+
+async function check(stack: string, asJson: boolean): Promise<number> {
+  const report = await checkStack(stack, { onResult: asJson ? undefined : printResult });
+  if (asJson) console.log(JSON.stringify(report, null, 2));
+  else console.log(report.ok ? `all ${report.checks.length} checks passed` : "some checks FAILED");
+  return report.ok ? 0 : 1;
 }
 
 async function destroy(stack: string): Promise<number> {
@@ -65,6 +76,14 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     case "up":
       return up(variantArg("up", rest[0]));
+    case "check":
+      return check(
+        variantArg(
+          "check",
+          rest.find((a) => !a.startsWith("-")),
+        ),
+        rest.includes("--json"),
+      );
     case "destroy":
       return destroy(variantArg("destroy", rest[0]));
     case "test":

@@ -1,0 +1,258 @@
+/**
+ * Checks shared by the variants. Kernel and FRR state is always read as JSON
+ * (`bridge -j`, `ip -j`, `nft -j`, `mtr --json`); ping and friends count only
+ * by their exit status.
+ */
+import { getNode, type OverlayHost, type Topology } from "../model";
+import type { Check, CheckContext } from "./types";
+
+export interface FdbEntry {
+  mac: string;
+  dst?: string;
+  flags: string[];
+  state?: string;
+  master?: string;
+}
+
+export interface NeighEntry {
+  dst: string;
+  lladdr?: string;
+  state?: string[];
+}
+
+const json = <T>(s: string): T => JSON.parse(s || "[]") as T;
+
+async function run(ctx: CheckContext, node: string, argv: string[]): Promise<string> {
+  const r = await ctx.exec(node, argv);
+  if (r.code !== 0)
+    throw new Error(`${node}: ${argv.join(" ")} exited ${r.code}: ${(r.stderr || r.stdout).trim()}`);
+  return r.stdout;
+}
+
+/** The VXLAN device's own FDB (entries with "self"), not the bridge's learned MACs. */
+export async function vxlanFdb(ctx: CheckContext, vtep: string): Promise<FdbEntry[]> {
+  const all = json<FdbEntry[]>(
+    await run(ctx, vtep, ["bridge", "-j", "fdb", "show", "dev", ctx.t.vxlan.device]),
+  );
+  return all.filter((e) => e.flags.includes("self"));
+}
+
+export async function vxlanNeigh(ctx: CheckContext, vtep: string): Promise<NeighEntry[]> {
+  return json<NeighEntry[]>(
+    await run(ctx, vtep, ["ip", "-j", "-6", "neigh", "show", "dev", ctx.t.vxlan.device]),
+  );
+}
+
+export const isStatic = (e: FdbEntry) => e.state === "permanent" || e.state === "static";
+export const fdbKey = (e: { mac: string; dst?: string }) => `${e.mac}>${e.dst ?? ""}`;
+
+export const address = (h: OverlayHost) => h.address.split("/")[0] ?? "";
+
+/** Every ordered pair of hosts, or the pairs a predicate keeps. */
+export function hostPairs(t: Topology, keep: (a: OverlayHost, b: OverlayHost) => boolean = () => true) {
+  return t.hosts.flatMap((a) => t.hosts.filter((b) => b !== a && keep(a, b)).map((b) => [a, b] as const));
+}
+
+const ping = (ctx: CheckContext, from: string, to: string, extra: string[] = []) =>
+  ctx.exec(from, ["ping", "-6", "-c1", "-W1", ...extra, to]);
+
+/** Each pair must answer a ping, both directions being separate pairs. */
+export function reachability(
+  pairs: readonly (readonly [OverlayHost, OverlayHost])[],
+  name = "reachability",
+): Check {
+  return {
+    name: `${name}: ${pairs.length} host pairs answer ping`,
+    async run(ctx) {
+      const results = await Promise.all(pairs.map(([a, b]) => ping(ctx, a.name, address(b))));
+      const failed = pairs.filter((_, i) => results[i]?.code !== 0).map(([a, b]) => `${a.name}->${b.name}`);
+      return {
+        ok: failed.length === 0,
+        detail: failed.length ? `no answer: ${failed.join(", ")}` : "all answered",
+      };
+    },
+  };
+}
+
+/** Counts, with an nftables counter on the VTEP's uplinks, the VXLAN packets carrying one frame. */
+export async function countVxlanPackets(
+  ctx: CheckContext,
+  vtep: string,
+  innerDstMac: string,
+  send: () => Promise<unknown>,
+): Promise<number> {
+  const t = ctx.t;
+  const uplinks = getNode(t, vtep)
+    .interfaces.filter((i) => t.links.some((l) => l.name === i.link && l.kind === "underlay"))
+    .map((i) => `"${i.name}"`);
+  const table = "vxlab_amp";
+  // The inner Ethernet destination sits 16 bytes after the UDP header (8 UDP + 8 VXLAN):
+  // matching it counts exactly our probe, never OSPF hellos or other overlay traffic.
+  const mac = `0x${innerDstMac.replace(/:/g, "")}`;
+  const rules = [
+    `table inet ${table} {`,
+    `  counter probe {}`,
+    `  chain post {`,
+    `    type filter hook postrouting priority 0; policy accept;`,
+    `    oifname { ${uplinks.join(", ")} } udp dport ${t.vxlan.port} @th,128,48 ${mac} counter name "probe"`,
+    `  }`,
+    `}`,
+  ].join("\n");
+  await ctx.exec(vtep, ["nft", "delete", "table", "inet", table]);
+  await run(ctx, vtep, ["sh", "-c", `printf '%s\\n' '${rules}' | nft -f -`]);
+  try {
+    await send();
+    // Head-end replication is immediate; leave a moment for the last copy.
+    await new Promise((r) => setTimeout(r, 200));
+    const out = json<{ nftables: { counter?: { packets: number } }[] }>(
+      await run(ctx, vtep, ["nft", "-j", "list", "counter", "inet", table, "probe"]),
+    );
+    const counter = out.nftables.find((o) => o.counter)?.counter;
+    if (!counter) throw new Error(`${vtep}: no counter in nft output`);
+    return counter.packets;
+  } finally {
+    await ctx.exec(vtep, ["nft", "delete", "table", "inet", table]);
+  }
+}
+
+/** A link-local multicast group nobody joined: a pure BUM frame that draws no reply. */
+export const PROBE_GROUP = "ff02::dead";
+export const PROBE_GROUP_MAC = "33:33:00:00:de:ad";
+
+/** VXLAN packets a VTEP sends for one BUM frame from one of its hosts. */
+export function amplification(host: OverlayHost, expected: number, what = "one BUM frame"): Check {
+  return {
+    name: `amplification: ${what} from ${host.name} leaves ${host.vtep} as ${expected} VXLAN packet(s)`,
+    async run(ctx) {
+      const n = await countVxlanPackets(ctx, host.vtep, PROBE_GROUP_MAC, () =>
+        ctx.exec(host.name, ["ping", "-6", "-c1", "-W1", `${PROBE_GROUP}%eth0`]),
+      );
+      return { ok: n === expected, detail: `${n} VXLAN packet(s), expected ${expected}`, perBumFrame: n };
+    },
+  };
+}
+
+/** A frame to a MAC no FDB knows: flooded like BUM traffic, or dropped. */
+export function unknownUnicast(host: OverlayHost, expected: number): Check {
+  const mac = "50:54:33:00:00:fe";
+  const ip = "2001:db8:ff::fe";
+  return {
+    name: `unknown unicast: a frame from ${host.name} to unknown ${mac} leaves ${host.vtep} as ${expected} VXLAN packet(s)`,
+    async run(ctx) {
+      const n = await countVxlanPackets(ctx, host.vtep, mac, async () => {
+        await run(ctx, host.name, [
+          "ip",
+          "-6",
+          "neigh",
+          "replace",
+          ip,
+          "lladdr",
+          mac,
+          "dev",
+          "eth0",
+          "nud",
+          "permanent",
+        ]);
+        await ctx.exec(host.name, ["ping", "-6", "-c1", "-W1", ip]);
+        await ctx.exec(host.name, ["ip", "-6", "neigh", "del", ip, "dev", "eth0"]);
+      });
+      return { ok: n === expected, detail: `${n} VXLAN packet(s), expected ${expected}` };
+    },
+  };
+}
+
+/** VTEP to VTEP across the underlay: the first hop is a router, the second the far loopback. */
+export function paths(t: Topology): Check {
+  const vteps = t.nodes.filter((n) => n.kind === "vtep");
+  const routerAddrs = new Set(
+    t.nodes
+      .filter((n) => n.kind === "router")
+      .flatMap((n) => [n.loopback ?? "", ...n.interfaces.map((i) => (i.address ?? "").split("/")[0])]),
+  );
+  const pairs = vteps.flatMap((a) => vteps.filter((b) => b !== a).map((b) => [a, b] as const)).slice(0, 2);
+  return {
+    name: "paths: VTEP to VTEP goes through a router",
+    async run(ctx) {
+      const bad: string[] = [];
+      for (const [a, b] of pairs) {
+        const out = await run(ctx, a.name, [
+          "mtr",
+          "-6",
+          "-n",
+          "--json",
+          "-c",
+          "1",
+          "-a",
+          a.loopback ?? "",
+          b.loopback ?? "",
+        ]);
+        const hubs = (JSON.parse(out) as { report: { hubs: { host: string }[] } }).report.hubs.map(
+          (h) => h.host,
+        );
+        if (hubs.length !== 2 || !routerAddrs.has(hubs[0] ?? "") || hubs[1] !== b.loopback) {
+          bad.push(`${a.name}->${b.name} via ${hubs.join(" ")}`);
+        }
+      }
+      return {
+        ok: bad.length === 0,
+        detail: bad.length ? bad.join("; ") : `${pairs.length} paths cross a router`,
+      };
+    },
+  };
+}
+
+/** FDB on every VTEP compared with what the variant promises. */
+export function fdbCheck(
+  name: string,
+  expect: (ctx: CheckContext, vtep: string, fdb: FdbEntry[]) => string | undefined,
+): Check {
+  return {
+    name: `tables: ${name}`,
+    async run(ctx) {
+      const problems: string[] = [];
+      for (const v of ctx.t.nodes.filter((n) => n.kind === "vtep")) {
+        const p = expect(ctx, v.name, await vxlanFdb(ctx, v.name));
+        if (p) problems.push(`${v.name}: ${p}`);
+      }
+      return {
+        ok: problems.length === 0,
+        detail: problems.length ? problems.join("; ") : "as promised on every VTEP",
+      };
+    },
+  };
+}
+
+export function neighCheck(
+  name: string,
+  expect: (ctx: CheckContext, vtep: string, neigh: NeighEntry[]) => string | undefined,
+): Check {
+  return {
+    name: `tables: ${name}`,
+    async run(ctx) {
+      const problems: string[] = [];
+      for (const v of ctx.t.nodes.filter((n) => n.kind === "vtep")) {
+        const p = expect(ctx, v.name, await vxlanNeigh(ctx, v.name));
+        if (p) problems.push(`${v.name}: ${p}`);
+      }
+      return {
+        ok: problems.length === 0,
+        detail: problems.length ? problems.join("; ") : "as promised on every VTEP",
+      };
+    },
+  };
+}
+
+/** Compares two sets of strings; undefined when equal, else what is missing and extra. */
+export function setDiff(actual: readonly string[], expected: readonly string[]): string | undefined {
+  const a = new Set(actual);
+  const e = new Set(expected);
+  const missing = [...e].filter((x) => !a.has(x));
+  const extra = [...a].filter((x) => !e.has(x));
+  if (!missing.length && !extra.length) return undefined;
+  return [
+    missing.length ? `missing ${missing.join(", ")}` : "",
+    extra.length ? `unexpected ${extra.join(", ")}` : "",
+  ]
+    .filter(Boolean)
+    .join("; ");
+}

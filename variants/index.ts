@@ -1,0 +1,20 @@
+/** Every variant, by name: the stack name selects one. */
+import type { VariantName } from "../src/model";
+import type { Variant } from "../src/overlay/variant";
+import { variant as multicast } from "./multicast";
+import { variant as unicastStaticDefault } from "./unicast-static-default";
+import { variant as unicastStaticL2 } from "./unicast-static-l2";
+import { variant as unicastStaticNd } from "./unicast-static-nd";
+import { variant as unicastStaticRsc } from "./unicast-static-rsc";
+
+export const VARIANT_IMPLEMENTATIONS: Partial<Record<VariantName, Variant>> = {
+  multicast,
+  "unicast-static-default": unicastStaticDefault,
+  "unicast-static-l2": unicastStaticL2,
+  "unicast-static-nd": unicastStaticNd,
+  "unicast-static-rsc": unicastStaticRsc,
+};
+
+export function variantFor(name: VariantName): Variant | undefined {
+  return VARIANT_IMPLEMENTATIONS[name];
+}

@@ -1,0 +1,142 @@
+/**
+ * Route short circuit: as static flooding, plus `rsc`. H1 (2001:db8:ff::10)
+ * and H4 (2001:db8:fe::13) sit in different subnets and route through a
+ * gateway that does not exist. Its MAC is in every VTEP's FDB with the
+ * `router` flag; the VTEP then looks the inner destination up in its own
+ * neighbour table and switches the frame straight to the remote host.
+ * Replies keep hop limit 64: switched, not routed.
+ */
+import {
+  address,
+  amplification,
+  fdbCheck,
+  hostPairs,
+  isStatic,
+  neighCheck,
+  paths,
+  reachability,
+  setDiff,
+} from "../src/checks/common";
+import type { Check, CheckContext } from "../src/checks/types";
+import type { OverlayHost, Topology } from "../src/model";
+import { ALL_ZEROS, floodEntries, neighEntries, remoteHosts, vtepBase } from "../src/overlay/commands";
+import { merge, perVtep, probeHost, vtepCount, type Variant } from "../src/overlay/variant";
+import { floodTo } from "./unicast-static-default";
+
+/** The absent routers of the overlay subnets. */
+const gateways = (t: Topology) => t.overlay.subnets.flatMap((s) => (s.gateway ? [s.gateway] : []));
+
+/** Where a frame for the gateway would go without rsc: the first underlay router, which drops it. */
+const nowhere = (t: Topology) => t.nodes.find((n) => n.kind === "router")?.loopback ?? "";
+
+function hostRoutes(t: Topology): Record<string, string[]> {
+  return Object.fromEntries(
+    t.hosts.flatMap((h) =>
+      h.gateway
+        ? [
+            [
+              h.name,
+              [
+                `ip -6 neigh replace ${h.gateway.address} lladdr ${h.gateway.mac} dev eth0 nud permanent`,
+                `ip -6 route replace default via ${h.gateway.address} dev eth0`,
+              ],
+            ],
+          ]
+        : [],
+    ),
+  );
+}
+
+async function bridgeCounter(ctx: CheckContext, vtep: string, host: OverlayHost, send: () => Promise<void>) {
+  const table = "vxlab_rsc";
+  const port = host.vtepPort;
+  const rules = [
+    `table bridge ${table} {`,
+    `  counter hop64 {}`,
+    `  counter routed {}`,
+    `  chain fwd {`,
+    `    type filter hook forward priority 0; policy accept;`,
+    `    oifname "${port}" icmpv6 type echo-reply ip6 hoplimit 64 counter name "hop64"`,
+    `    oifname "${port}" icmpv6 type echo-reply ip6 hoplimit != 64 counter name "routed"`,
+    `  }`,
+    `}`,
+  ].join("\n");
+  await ctx.exec(vtep, ["nft", "delete", "table", "bridge", table]);
+  const load = await ctx.exec(vtep, ["sh", "-c", `printf '%s\\n' '${rules}' | nft -f -`]);
+  if (load.code !== 0) throw new Error(`${vtep}: nft: ${load.stderr}`);
+  try {
+    await send();
+    const out = JSON.parse(
+      (await ctx.exec(vtep, ["nft", "-j", "list", "counters", "table", "bridge", table])).stdout,
+    ) as {
+      nftables: { counter?: { name: string; packets: number } }[];
+    };
+    const get = (name: string) => out.nftables.find((o) => o.counter?.name === name)?.counter?.packets ?? -1;
+    return { hop64: get("hop64"), routed: get("routed") };
+  } finally {
+    await ctx.exec(vtep, ["nft", "delete", "table", "bridge", table]);
+  }
+}
+
+/** The seed's demonstration: from H1, `ping -c2` the host across the absent router. */
+function seedPing(t: Topology): Check {
+  const from = probeHost(t);
+  const to = [...t.hosts]
+    .reverse()
+    .find((h) => h.vtep !== from.vtep && h.address.split("/")[0] !== undefined);
+  return {
+    name: `rsc: ${from.name} pings ${to?.name} (${to ? address(to) : "?"}) across an absent router; replies arrive with hop limit 64`,
+    async run(ctx) {
+      if (!to) return { ok: false, detail: "no remote host" };
+      let code = -1;
+      const c = await bridgeCounter(ctx, from.vtep, from, async () => {
+        code = (await ctx.exec(from.name, ["ping", "-6", "-c2", "-W1", address(to)])).code;
+      });
+      return {
+        ok: code === 0 && c.hop64 === 2 && c.routed === 0,
+        detail: `ping exit ${code}; echo replies to ${from.name}: ${c.hop64} with hop limit 64, ${c.routed} decremented`,
+      };
+    },
+  };
+}
+
+export const variant: Variant = {
+  name: "unicast-static-rsc",
+  summary:
+    "route short circuit: the VTEP switches routed frames itself from router-flagged FDB entries and its neighbour table",
+  commands: (t) =>
+    merge(
+      perVtep(t, (v) => [
+        ...vtepBase(t, v, { flags: ["rsc"] }),
+        ...floodEntries(t, v),
+        ...neighEntries(t, v),
+        ...gateways(t).map((g) => `bridge fdb add ${g.mac} dev ${t.vxlan.device} dst ${nowhere(t)} router`),
+      ]),
+      hostRoutes(t),
+    ),
+  amplification: (t) => vtepCount(t) - 1,
+  checks: (t) => [
+    seedPing(t),
+    reachability(hostPairs(t)),
+    fdbCheck("gateway MACs flagged router; static all-zeros entry per remote VTEP", (_ctx, v, fdb) => {
+      const routers = fdb.filter((e) => e.flags.includes("router")).map((e) => e.mac);
+      const bad = setDiff(
+        routers,
+        gateways(t).map((g) => g.mac),
+      );
+      if (bad) return `router entries: ${bad}`;
+      return setDiff(
+        fdb.filter((e) => e.mac === ALL_ZEROS && isStatic(e)).map((e) => `${e.mac}>${e.dst ?? ""}`),
+        floodTo(t, v),
+      );
+    }),
+    neighCheck("a neighbour entry for every remote host on the VXLAN device", (_ctx, v, neigh) =>
+      setDiff(
+        neigh.map((e) => `${e.dst}=${e.lladdr ?? ""}`),
+        remoteHosts(t, v).map((h) => `${address(h)}=${h.mac}`),
+      ),
+    ),
+    amplification(probeHost(t), vtepCount(t) - 1),
+    paths(t),
+  ],
+};
