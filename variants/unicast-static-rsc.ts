@@ -18,13 +18,21 @@ import {
   setDiff,
 } from "../src/checks/common";
 import type { Check, CheckContext } from "../src/checks/types";
-import type { OverlayHost, Topology } from "../src/model";
+import { hostsBehind, type OverlayHost, type Topology } from "../src/model";
 import { ALL_ZEROS, floodEntries, neighEntries, remoteHosts, vtepBase } from "../src/overlay/commands";
 import { merge, perVtep, probeHost, vtepCount, type Variant } from "../src/overlay/variant";
 import { floodTo } from "./unicast-static-default";
 
-/** The absent routers of the overlay subnets. */
-const gateways = (t: Topology) => t.overlay.subnets.flatMap((s) => (s.gateway ? [s.gateway] : []));
+/**
+ * The absent routers of this VTEP's own hosts. Only those: a static entry for a
+ * remote gateway's MAC would make the kernel drop every frame short-circuited
+ * over there (it arrives with that MAC as source, and static entries never move).
+ */
+const localGateways = (t: Topology, vtep: string) => {
+  const macs = new Map<string, { address: string; mac: string }>();
+  for (const h of hostsBehind(t, vtep)) if (h.gateway) macs.set(h.gateway.mac, h.gateway);
+  return [...macs.values()];
+};
 
 /** Where a frame for the gateway would go without rsc: the first underlay router, which drops it. */
 const nowhere = (t: Topology) => t.nodes.find((n) => n.kind === "router")?.loopback ?? "";
@@ -54,7 +62,7 @@ async function bridgeCounter(ctx: CheckContext, vtep: string, host: OverlayHost,
     `table bridge ${table} {`,
     `  counter hop64 {}`,
     `  counter routed {}`,
-    `  chain fwd {`,
+    `  chain probe {`,
     `    type filter hook forward priority 0; policy accept;`,
     `    oifname "${port}" icmpv6 type echo-reply ip6 hoplimit 64 counter name "hop64"`,
     `    oifname "${port}" icmpv6 type echo-reply ip6 hoplimit != 64 counter name "routed"`,
@@ -110,7 +118,9 @@ export const variant: Variant = {
         ...vtepBase(t, v, { flags: ["rsc"] }),
         ...floodEntries(t, v),
         ...neighEntries(t, v),
-        ...gateways(t).map((g) => `bridge fdb add ${g.mac} dev ${t.vxlan.device} dst ${nowhere(t)} router`),
+        ...localGateways(t, v).map(
+          (g) => `bridge fdb add ${g.mac} dev ${t.vxlan.device} dst ${nowhere(t)} router`,
+        ),
       ]),
       hostRoutes(t),
     ),
@@ -118,18 +128,21 @@ export const variant: Variant = {
   checks: (t) => [
     seedPing(t),
     reachability(hostPairs(t)),
-    fdbCheck("gateway MACs flagged router; static all-zeros entry per remote VTEP", (_ctx, v, fdb) => {
-      const routers = fdb.filter((e) => e.flags.includes("router")).map((e) => e.mac);
-      const bad = setDiff(
-        routers,
-        gateways(t).map((g) => g.mac),
-      );
-      if (bad) return `router entries: ${bad}`;
-      return setDiff(
-        fdb.filter((e) => e.mac === ALL_ZEROS && isStatic(e)).map((e) => `${e.mac}>${e.dst ?? ""}`),
-        floodTo(t, v),
-      );
-    }),
+    fdbCheck(
+      "local hosts' gateway MAC flagged router; static all-zeros entry per remote VTEP",
+      (_ctx, v, fdb) => {
+        const routers = fdb.filter((e) => e.flags.includes("router")).map((e) => e.mac);
+        const bad = setDiff(
+          routers,
+          localGateways(t, v).map((g) => g.mac),
+        );
+        if (bad) return `router entries: ${bad}`;
+        return setDiff(
+          fdb.filter((e) => e.mac === ALL_ZEROS && isStatic(e)).map((e) => `${e.mac}>${e.dst ?? ""}`),
+          floodTo(t, v),
+        );
+      },
+    ),
     neighCheck("a neighbour entry for every remote host on the VXLAN device", (_ctx, v, neigh) =>
       setDiff(
         neigh.map((e) => `${e.dst}=${e.lladdr ?? ""}`),

@@ -30,6 +30,10 @@ export function vtepBase(t: Topology, vtep: string, o: VxlanOptions = {}): strin
   const ports = hostsBehind(t, vtep).map((h) => h.vtepPort);
   const overlayDevs = [br, vx, ...ports].map((d) => `"${d}"`).join(", ");
   return [
+    // A changed variant reruns in the same container: start from a clean slate.
+    `ip link del ${vx} 2>/dev/null || true`,
+    `ip link del ${br} 2>/dev/null || true`,
+    "nft delete table inet vtep_silent 2>/dev/null || true",
     // The VTEP has no voice in the overlay: as an IPv6 router it would report
     // its all-routers groups by MLD there, and every count would be off.
     // /proc/sys is read-only in a container (no disable_ipv6), so its own
