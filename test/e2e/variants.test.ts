@@ -1,0 +1,40 @@
+/**
+ * Each static variant end to end on the real engine: up, every check of the
+ * variant passes (the same report `scripts/lab check --json` prints), destroy
+ * leaves nothing. Test stacks are named e2e-<variant> so a developer's own
+ * lab stacks are never touched.
+ */
+import { afterAll, describe, expect, it } from "vitest";
+import { checkStack } from "../../src/cli/check";
+import { containersOf, ok, teardown, up } from "./lab";
+
+const cases = [
+  { variant: "unicast-static-default", perBumFrame: 2 },
+  { variant: "unicast-static-l2", perBumFrame: 2 },
+  { variant: "unicast-static-nd", perBumFrame: 0 },
+  { variant: "unicast-static-rsc", perBumFrame: 2 },
+  { variant: "multicast", perBumFrame: 1 },
+] as const;
+
+describe.each(cases)("$variant", ({ variant, perBumFrame }) => {
+  const stack = `e2e-${variant}`;
+  afterAll(async () => {
+    await teardown(stack);
+  });
+
+  it("comes up and passes every check of the variant", async () => {
+    ok(await up(stack, { variant }), `pulumi up ${stack}`);
+    const report = await checkStack(stack);
+    const failed = report.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`);
+    expect(failed).toEqual([]);
+    expect(report.ok).toBe(true);
+    expect(report.variant).toBe(variant);
+    expect(report.checks.length).toBeGreaterThanOrEqual(5);
+    expect(report.amplification.perBumFrame).toBe(perBumFrame);
+  });
+
+  it("destroy leaves no container", async () => {
+    ok(await teardown(stack), `destroy ${stack}`);
+    expect(await containersOf(stack)).toEqual([]);
+  });
+});
