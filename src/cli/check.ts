@@ -2,17 +2,29 @@
 import { runChecks, type RetryPolicy, DEFAULT_RETRY } from "../checks/run";
 import type { CheckContext, CheckReport } from "../checks/types";
 import { exec } from "../docker/ops";
-import { getNode, resolveTopology, specFromConfig, type Topology } from "../model";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import * as yaml from "js-yaml";
+import { DEFAULTS, getNode, resolveTopology, specFromConfig, type Topology } from "../model";
+import { REPO_ROOT } from "../util/paths";
 import { variantFor } from "../../variants";
-import { pulumi } from "./pulumi";
 
-/** The stack's topology, from the same config the program reads. */
+/**
+ * The stack's topology, from the same config the program reads: the stack's
+ * Pulumi.<stack>.yaml (plain values only; a stack need not exist to be drawn).
+ */
 export async function stackTopology(stack: string): Promise<Topology> {
-  const r = await pulumi(["config", "--json", "--stack", stack]);
-  if (r.code !== 0) throw new Error(`pulumi config --stack ${stack}: ${r.stderr.trim()}`);
-  const cfg = JSON.parse(r.stdout) as Record<string, { value?: string }>;
-  const project = "vxlan-lab";
-  return resolveTopology({ ...specFromConfig(stack, (k) => cfg[`${project}:${k}`]?.value), project });
+  const project = DEFAULTS.project;
+  const file = join(REPO_ROOT, `Pulumi.${stack}.yaml`);
+  const doc = existsSync(file)
+    ? (yaml.load(readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | null)
+    : null;
+  const cfg = doc?.config ?? {};
+  const get = (k: string) => {
+    const v = cfg[`${project}:${k}`];
+    return v === undefined || v === null ? undefined : typeof v === "object" ? JSON.stringify(v) : String(v);
+  };
+  return resolveTopology({ ...specFromConfig(stack, get), project });
 }
 
 export async function checkStack(

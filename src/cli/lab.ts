@@ -1,41 +1,42 @@
+/** scripts/lab: the lab's command line. Wraps Pulumi without hiding it. */
+import { spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import { bootstrap } from "../bootstrap";
 import { pinnedPulumiVersion, pulumiBinDir } from "../bootstrap/pulumi";
-import { listContainers, removeContainer } from "../docker/ops";
-import { isVariant, VARIANTS } from "../model";
-import { run } from "../util/proc";
+import { engineAddress, engineAnswers } from "../docker/client";
+import { exec as execIn, inspectContainer, listContainers, removeContainer } from "../docker/ops";
+import { topologySvg } from "../graph/svg";
+import { getNode, isVariant, VARIANTS } from "../model";
 import { REPO_ROOT } from "../util/paths";
-import { checkStack, printResult } from "./check";
+import { run, which } from "../util/proc";
+import { checkStack, printResult, stackTopology } from "./check";
 import { pulumi, pulumiEnv, selectStack, stackExists } from "./pulumi";
+import { labStatus, statusTable } from "./status";
 
-const USAGE = `usage: scripts/lab <command> [args]
+export class UsageError extends Error {}
 
-commands:
-  bootstrap            install what the lab needs (engine, Pulumi CLI, images); idempotent
-  up <variant>         bootstrap, \`pulumi up\` on the stack named after the variant, then its checks
-  check <variant> [--json]
-                       run the variant's checks against its running lab (exit 0 only if all pass)
-  destroy <variant>    \`pulumi destroy\`, then remove the stack's state and any container left with its label
-  test                 typecheck, lint and every test (unit and end-to-end on the real engine)
-  env                  print the shell exports for using \`pulumi\` directly: eval "$(scripts/lab env)"
-  pulumi [args...]     run the pinned Pulumi CLI with this repo's local state
-  help                 this text
+interface Command {
+  usage: string;
+  summary: string;
+  help: string;
+  run(args: string[]): Promise<number>;
+}
 
-variants: ${VARIANTS.join(", ")}`;
+const variantList = `valid variants: ${VARIANTS.join(", ")}`;
 
-function variantArg(cmd: string, v: string | undefined): string {
-  if (v === undefined) throw new UsageError(`${cmd} needs a variant; valid variants: ${VARIANTS.join(", ")}`);
-  if (!isVariant(v)) throw new UsageError(`unknown variant "${v}"; valid variants: ${VARIANTS.join(", ")}`);
+function variantArg(cmd: string, args: string[]): string {
+  const v = args.find((a) => !a.startsWith("-"));
+  if (v === undefined) throw new UsageError(`${cmd} needs a variant; ${variantList}`);
+  if (!isVariant(v)) throw new UsageError(`unknown variant "${v}"; ${variantList}`);
   return v;
 }
 
-class UsageError extends Error {}
-
-async function up(variant: string): Promise<number> {
-  await bootstrap();
-  await selectStack(variant);
-  const r = await pulumi(["up", "--stack", variant, "--yes", "--skip-preview"], { inherit: true });
-  if (r.code !== 0) return r.code;
-  return check(variant, false);
+async function requireEngine(): Promise<void> {
+  if (!(await engineAnswers())) {
+    throw new Error(
+      `no Docker engine answers at ${engineAddress()}; run \`scripts/lab bootstrap\` (it installs and starts one)`,
+    );
+  }
 }
 
 async function check(stack: string, asJson: boolean): Promise<number> {
@@ -45,76 +46,183 @@ async function check(stack: string, asJson: boolean): Promise<number> {
   return report.ok ? 0 : 1;
 }
 
-async function destroy(stack: string): Promise<number> {
-  let code = 0;
-  if (await stackExists(stack)) {
-    code = (await pulumi(["destroy", "--stack", stack, "--yes", "--skip-preview"], { inherit: true })).code;
-    if (code === 0) {
-      // Keep Pulumi.<stack>.yaml (committed config), drop the state.
-      const rm = await pulumi(["stack", "rm", stack, "--yes", "--preserve-config"]);
-      if (rm.code !== 0) process.stderr.write(rm.stderr);
-    }
-  }
-  // Whatever a crashed run left behind carries the stack's label.
-  const left = await listContainers({ "vxlan-lab.stack": stack });
-  for (const c of left) await removeContainer(c.id);
-  if (left.length) process.stderr.write(`removed ${left.length} container(s) left outside Pulumi's state\n`);
-  return code;
-}
-
-async function test(args: string[]): Promise<number> {
-  await bootstrap();
-  const { runTests } = await import("./test");
-  return runTests(args);
-}
-
-async function main(argv: string[]): Promise<number> {
-  const [cmd, ...rest] = argv;
-  switch (cmd) {
-    case "bootstrap":
+const COMMANDS: Record<string, Command> = {
+  bootstrap: {
+    summary: "install what the lab needs (engine, Pulumi CLI, images); idempotent",
+    usage: "bootstrap",
+    help: "Install what the lab needs: Docker engine, Pulumi CLI, npm packages, images. Idempotent; prints each step with its duration.",
+    run: async () => (await bootstrap(), 0),
+  },
+  up: {
+    summary: "bring a variant up (bootstrap, pulumi up), then run its checks",
+    usage: "up <variant>",
+    help: "Bootstrap, `pulumi up` on the stack named after the variant, then run the variant's checks. Exit 0 only if all pass.",
+    async run(args) {
+      const variant = variantArg("up", args);
       await bootstrap();
+      await selectStack(variant);
+      const r = await pulumi(["up", "--stack", variant, "--yes", "--skip-preview"], { inherit: true });
+      return r.code !== 0 ? r.code : check(variant, false);
+    },
+  },
+  check: {
+    summary: "run a variant's checks against its running lab",
+    usage: "check <variant> [--json]",
+    help: "Run the variant's checks (reachability, tables, amplification, paths) against its running lab.\n--json prints {variant, ok, checks: [{name, ok, detail}], amplification: {perBumFrame}}.",
+    async run(args) {
+      const variant = variantArg("check", args);
+      await requireEngine();
+      return check(variant, args.includes("--json"));
+    },
+  },
+  destroy: {
+    summary: "destroy a variant: containers, links and state",
+    usage: "destroy <variant>",
+    help: "`pulumi destroy` the variant's stack, drop its state (the committed Pulumi.<variant>.yaml stays), and remove any container still carrying its label.",
+    async run(args) {
+      const stack = variantArg("destroy", args);
+      await requireEngine();
+      let code = 0;
+      if (await stackExists(stack)) {
+        code = (await pulumi(["destroy", "--stack", stack, "--yes", "--skip-preview"], { inherit: true }))
+          .code;
+        if (code === 0) {
+          const rm = await pulumi(["stack", "rm", stack, "--yes", "--preserve-config"]);
+          if (rm.code !== 0) process.stderr.write(rm.stderr);
+        }
+      }
+      const left = await listContainers({ "vxlan-lab.stack": stack });
+      for (const c of left) await removeContainer(c.id);
+      if (left.length)
+        process.stderr.write(`removed ${left.length} container(s) left outside Pulumi's state\n`);
+      return code;
+    },
+  },
+  status: {
+    summary: "running stacks, their nodes and health",
+    usage: "status [--json]",
+    help: "Every running stack of this project, its nodes and their health: FRR daemons up, OSPFv3 neighbours full, VXLAN device present.",
+    async run(args) {
+      await requireEngine();
+      const s = await labStatus();
+      process.stdout.write(args.includes("--json") ? `${JSON.stringify(s, null, 2)}\n` : statusTable(s));
       return 0;
-    case "up":
-      return up(variantArg("up", rest[0]));
-    case "check":
-      return check(
-        variantArg(
-          "check",
-          rest.find((a) => !a.startsWith("-")),
-        ),
-        rest.includes("--json"),
-      );
-    case "destroy":
-      return destroy(variantArg("destroy", rest[0]));
-    case "test":
-      return test(rest);
-    case "env": {
+    },
+  },
+  exec: {
+    summary: "a shell or one command in a lab node",
+    usage: "exec <variant> <node> [-- command...]",
+    help: "A shell (no command) or one command in a lab node, e.g. `scripts/lab exec multicast S1 -- bridge fdb show dev vxlan100`.",
+    async run(args) {
+      const dd = args.indexOf("--");
+      const head = dd >= 0 ? args.slice(0, dd) : args;
+      const cmd = dd >= 0 ? args.slice(dd + 1) : [];
+      const variant = variantArg("exec", head);
+      const nodeName = head.find((a, i) => i > 0 && !a.startsWith("-"));
+      if (!nodeName) throw new UsageError("exec needs a node, e.g. S1, R1 or H1");
+      await requireEngine();
+      const t = await stackTopology(variant);
+      let container: string;
+      try {
+        container = getNode(t, nodeName.toUpperCase()).container;
+      } catch (err) {
+        throw new UsageError(err instanceof Error ? err.message : String(err));
+      }
+      if (!(await inspectContainer(container))) {
+        throw new Error(
+          `${nodeName} (${container}) is not running; bring the lab up with \`scripts/lab up ${variant}\``,
+        );
+      }
+      if (cmd.length > 0) {
+        const r = await execIn(container, cmd);
+        process.stdout.write(r.stdout);
+        process.stderr.write(r.stderr);
+        return r.code;
+      }
+      // An interactive shell needs a TTY: the engine's own client does that best.
+      const client = which("docker", "/usr/bin:/usr/local/bin") ?? "docker";
+      return spawnSync(client, ["exec", "-it", container, "bash"], { stdio: "inherit" }).status ?? 1;
+    },
+  },
+  graph: {
+    summary: "an SVG picture of a variant's topology",
+    usage: "graph <variant> [-o file.svg]",
+    help: "An SVG of the variant's topology drawn from the model (stack config included): routers, VTEPs, hosts, links with their addresses, loopbacks, the overlay prefix. Without -o it goes to stdout.",
+    async run(args) {
+      const variant = variantArg("graph", args);
+      const o = args.indexOf("-o");
+      const file = o >= 0 ? args[o + 1] : undefined;
+      if (o >= 0 && !file) throw new UsageError("-o needs a file name");
+      const svg = topologySvg(await stackTopology(variant));
+      if (file) writeFileSync(file, svg);
+      else process.stdout.write(svg);
+      return 0;
+    },
+  },
+  test: {
+    summary: "typecheck, lint and every test (unit and end-to-end)",
+    usage: "test [vitest args...]",
+    help: "Bootstrap, then typecheck, lint, format check and every test (unit and end-to-end on the real engine). Ends with `N passed, N failed`.",
+    async run(args) {
+      await bootstrap();
+      const { runTests } = await import("./test");
+      return runTests(args);
+    },
+  },
+  env: {
+    summary: "shell exports for using `pulumi` directly",
+    usage: "env",
+    help: 'Print the shell exports for using `pulumi` directly: eval "$(scripts/lab env)".',
+    async run() {
       const env = pulumiEnv();
       console.log(`export PATH="${pulumiBinDir(pinnedPulumiVersion())}:$PATH"`);
       console.log(`export PULUMI_CONFIG_PASSPHRASE="${env.PULUMI_CONFIG_PASSPHRASE ?? ""}"`);
-      console.log(`export PULUMI_SKIP_UPDATE_CHECK=true`);
+      console.log("export PULUMI_SKIP_UPDATE_CHECK=true");
       return 0;
-    }
-    case "pulumi":
-      return (await run("pulumi", rest, { cwd: REPO_ROOT, env: pulumiEnv(), inherit: true })).code;
-    case undefined:
-      console.error(USAGE);
-      return 2;
-    case "help":
-    case "--help":
-    case "-h":
-      console.log(USAGE);
-      return 0;
-    default:
-      throw new UsageError(`unknown command "${cmd}"`);
-  }
+    },
+  },
+  pulumi: {
+    summary: "the pinned Pulumi CLI with this repo's state",
+    usage: "pulumi [args...]",
+    help: "Run the pinned Pulumi CLI with this repo's local state, e.g. `scripts/lab pulumi stack ls`.",
+    run: async (args) =>
+      (await run("pulumi", args, { cwd: REPO_ROOT, env: pulumiEnv(), inherit: true })).code,
+  },
+};
+
+export function usage(): string {
+  const width = Math.max(...Object.values(COMMANDS).map((c) => c.usage.length));
+  const lines = Object.values(COMMANDS).map((c) => `  ${c.usage.padEnd(width)}  ${c.summary}`);
+  return `usage: scripts/lab <command> [args]   (scripts/lab <command> --help for more)\n\ncommands:\n${lines.join("\n")}\n\n${variantList}`;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    const msg = err instanceof Error ? err.message : String(err);
-    console.error(`lab: ${msg}${err instanceof UsageError ? `\n\n${USAGE}` : ""}`);
-    process.exit(err instanceof UsageError ? 2 : 1);
-  },
-);
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined) {
+    console.error(usage());
+    return 2;
+  }
+  if (name === "help" || name === "--help" || name === "-h") {
+    console.log(usage());
+    return 0;
+  }
+  const cmd = COMMANDS[name];
+  if (!cmd) throw new UsageError(`unknown command "${name}"`);
+  // `pulumi` passes its arguments through, --help included.
+  if (name !== "pulumi" && (rest.includes("--help") || rest.includes("-h"))) {
+    console.log(`usage: scripts/lab ${cmd.usage}\n\n${cmd.help}`);
+    return 0;
+  }
+  return cmd.run(rest);
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      const msg = err instanceof Error ? err.message : String(err);
+      console.error(`lab: ${msg}${err instanceof UsageError ? `\n\n${usage()}` : ""}`);
+      process.exit(err instanceof UsageError ? 2 : 1);
+    },
+  );
+}

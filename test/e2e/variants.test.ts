@@ -6,6 +6,9 @@
  */
 import { afterAll, describe, expect, it } from "vitest";
 import { checkStack } from "../../src/cli/check";
+import type { StackStatus } from "../../src/cli/status";
+import { REPO_ROOT } from "../../src/util/paths";
+import { run } from "../../src/util/proc";
 import { containersOf, ok, teardown, up } from "./lab";
 
 const cases = [
@@ -31,6 +34,19 @@ describe.each(cases)("$variant", ({ variant, perBumFrame }) => {
     expect(report.variant).toBe(variant);
     expect(report.checks.length).toBeGreaterThanOrEqual(5);
     expect(report.amplification.perBumFrame).toBe(perBumFrame);
+  });
+
+  it("`scripts/lab status --json` reports every node healthy", async () => {
+    const r = await run(`${REPO_ROOT}/scripts/lab`, ["status", "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const mine = (JSON.parse(r.stdout) as StackStatus[]).find((s) => s.stack === stack);
+    expect(mine?.nodes.length).toBe(9);
+    for (const n of mine?.nodes ?? []) {
+      expect(n.running, n.node).toBe(true);
+      if (n.kind !== "host") expect([n.node, n.frr]).toEqual([n.node, true]);
+      if (n.kind === "vtep") expect([n.node, n.ospfFull, n.vxlan]).toEqual([n.node, 2, true]);
+      if (n.kind === "router") expect([n.node, n.ospfFull]).toEqual([n.node, 3]);
+    }
   });
 
   it("destroy leaves no container", async () => {

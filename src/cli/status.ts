@@ -1,0 +1,108 @@
+/** Every running stack of this project, its nodes and their health, read from the engine and JSON state. */
+import { docker } from "../docker/client";
+import { exec } from "../docker/ops";
+import { DEFAULTS, LABEL_PREFIX } from "../model";
+
+export interface NodeStatus {
+  node: string;
+  kind: string;
+  container: string;
+  running: boolean;
+  /** Routers and VTEPs: zebra and ospf6d running. */
+  frr?: boolean;
+  /** Routers and VTEPs: OSPFv3 neighbours in state Full / all neighbours. */
+  ospfFull?: number;
+  ospfNeighbors?: number;
+  /** VTEPs: the VXLAN device exists. */
+  vxlan?: boolean;
+}
+
+export interface StackStatus {
+  stack: string;
+  nodes: NodeStatus[];
+}
+
+const json = <T>(s: string, fallback: T): T => {
+  try {
+    return JSON.parse(s) as T;
+  } catch {
+    return fallback;
+  }
+};
+
+async function nodeHealth(n: NodeStatus): Promise<NodeStatus> {
+  if (!n.running || n.kind === "host") return n;
+  const frr = await exec(n.container, [
+    "sh",
+    "-c",
+    "pgrep -x zebra >/dev/null && pgrep -x ospf6d >/dev/null",
+  ]);
+  const ospf = await exec(n.container, ["vtysh", "-c", "show ipv6 ospf6 neighbor json"]);
+  const neighbors = json<{ neighbors?: { state: string }[] }>(ospf.stdout, {}).neighbors ?? [];
+  const out: NodeStatus = {
+    ...n,
+    frr: frr.code === 0,
+    ospfFull: neighbors.filter((x) => x.state === "Full").length,
+    ospfNeighbors: neighbors.length,
+  };
+  if (n.kind === "vtep")
+    out.vxlan = (await exec(n.container, ["ip", "-j", "link", "show", "vxlan100"])).code === 0;
+  return out;
+}
+
+export async function labStatus(project = DEFAULTS.project): Promise<StackStatus[]> {
+  const list = await docker().listContainers({
+    all: true,
+    filters: { label: [`${LABEL_PREFIX}.project=${project}`] },
+  });
+  const stacks = new Map<string, NodeStatus[]>();
+  for (const c of list) {
+    const stack = c.Labels[`${LABEL_PREFIX}.stack`] ?? "?";
+    const n: NodeStatus = {
+      node: c.Labels[`${LABEL_PREFIX}.node`] ?? "?",
+      kind: c.Labels[`${LABEL_PREFIX}.kind`] ?? "?",
+      container: (c.Names[0] ?? "").replace(/^\//, ""),
+      running: c.State === "running",
+    };
+    (stacks.get(stack) ?? stacks.set(stack, []).get(stack))?.push(n);
+  }
+  const order = (k: string) => ["router", "vtep", "host"].indexOf(k);
+  const result: StackStatus[] = [];
+  for (const [stack, nodes] of [...stacks].sort(([a], [b]) => a.localeCompare(b))) {
+    nodes.sort(
+      (a, b) => order(a.kind) - order(b.kind) || a.node.localeCompare(b.node, "en", { numeric: true }),
+    );
+    result.push({ stack, nodes: await Promise.all(nodes.map(nodeHealth)) });
+  }
+  return result;
+}
+
+export function statusTable(stacks: readonly StackStatus[]): string {
+  if (stacks.length === 0) return "no lab is running (start one with `scripts/lab up <variant>`)\n";
+  const rows = [["STACK", "NODE", "KIND", "CONTAINER", "STATE", "FRR", "OSPFv3", "VXLAN"]];
+  for (const s of stacks) {
+    for (const n of s.nodes) {
+      rows.push([
+        s.stack,
+        n.node,
+        n.kind,
+        n.container,
+        n.running ? "running" : "stopped",
+        n.frr === undefined ? "-" : n.frr ? "up" : "DOWN",
+        n.ospfNeighbors === undefined ? "-" : `${n.ospfFull}/${n.ospfNeighbors} full`,
+        n.vxlan === undefined ? "-" : n.vxlan ? "vxlan100" : "missing",
+      ]);
+    }
+  }
+  const widths = (rows[0] ?? []).map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
+  return (
+    rows
+      .map((r) =>
+        r
+          .map((c, i) => c.padEnd(widths[i] ?? 0))
+          .join("  ")
+          .trimEnd(),
+      )
+      .join("\n") + "\n"
+  );
+}
