@@ -201,17 +201,18 @@ export function paths(t: Topology): Check {
   };
 }
 
-/** FDB on every VTEP compared with what the variant promises. */
-export function fdbCheck(
+/** One table read on every VTEP and compared with what the variant promises. */
+function tableCheck<E>(
   name: string,
-  expect: (ctx: CheckContext, vtep: string, fdb: FdbEntry[]) => string | undefined,
+  read: (ctx: CheckContext, vtep: string) => Promise<E[]>,
+  expect: (ctx: CheckContext, vtep: string, entries: E[]) => string | undefined,
 ): Check {
   return {
     name: `tables: ${name}`,
     async run(ctx) {
       const problems: string[] = [];
       for (const v of ctx.t.nodes.filter((n) => n.kind === "vtep")) {
-        const p = expect(ctx, v.name, await vxlanFdb(ctx, v.name));
+        const p = expect(ctx, v.name, await read(ctx, v.name));
         if (p) problems.push(`${v.name}: ${p}`);
       }
       return {
@@ -222,25 +223,17 @@ export function fdbCheck(
   };
 }
 
-export function neighCheck(
+/** The VXLAN device's FDB on every VTEP. */
+export const fdbCheck = (
+  name: string,
+  expect: (ctx: CheckContext, vtep: string, fdb: FdbEntry[]) => string | undefined,
+) => tableCheck(name, vxlanFdb, expect);
+
+/** The VXLAN device's neighbour table on every VTEP. */
+export const neighCheck = (
   name: string,
   expect: (ctx: CheckContext, vtep: string, neigh: NeighEntry[]) => string | undefined,
-): Check {
-  return {
-    name: `tables: ${name}`,
-    async run(ctx) {
-      const problems: string[] = [];
-      for (const v of ctx.t.nodes.filter((n) => n.kind === "vtep")) {
-        const p = expect(ctx, v.name, await vxlanNeigh(ctx, v.name));
-        if (p) problems.push(`${v.name}: ${p}`);
-      }
-      return {
-        ok: problems.length === 0,
-        detail: problems.length ? problems.join("; ") : "as promised on every VTEP",
-      };
-    },
-  };
-}
+) => tableCheck(name, vxlanNeigh, expect);
 
 /** Compares two sets of strings; undefined when equal, else what is missing and extra. */
 export function setDiff(actual: readonly string[], expected: readonly string[]): string | undefined {

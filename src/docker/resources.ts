@@ -18,6 +18,12 @@ function ops(): typeof Ops {
   return require(OPS_MODULE) as typeof Ops;
 }
 
+/** When create ran (epoch ms), kept in the state for bench/ to split `up` into phases. */
+export interface Timing {
+  start: number;
+  end: number;
+}
+
 /** Inputs that differ, by key: each dynamic resource here is replaced on any change. */
 function changedKeys(olds: Record<string, unknown>, news: Record<string, unknown>, keys: readonly string[]) {
   return keys.filter((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
@@ -39,8 +45,12 @@ const CONTAINER_KEYS = ["name", "image", "hostname", "labels", "capAdd", "sysctl
 
 const containerProvider: pulumi.dynamic.ResourceProvider = {
   async create(inputs: Ops.ContainerSpec) {
+    const start = Date.now();
     const s = await ops().createContainer(inputs);
-    return { id: s.name, outs: { ...inputs, containerId: s.id, pid: s.pid } };
+    return {
+      id: s.name,
+      outs: { ...inputs, containerId: s.id, pid: s.pid, timing: { start, end: Date.now() } },
+    };
   },
   async read(id: string, props: Record<string, unknown>) {
     const s = await ops().inspectContainer(id);
@@ -103,10 +113,11 @@ interface LinkProps {
 
 const linkProvider: pulumi.dynamic.ResourceProvider = {
   async create(inputs: LinkProps) {
+    const start = Date.now();
     await ops().createVeth(inputs, inputs.helperImage);
     return {
       id: `${inputs.a.container}:${inputs.a.iface}--${inputs.b.container}:${inputs.b.iface}`,
-      outs: inputs,
+      outs: { ...inputs, timing: { start, end: Date.now() } },
     };
   },
   async read(id: string, props: LinkProps) {
@@ -157,10 +168,14 @@ interface ExecProps {
 
 const execProvider: pulumi.dynamic.ResourceProvider = {
   async create(inputs: ExecProps) {
+    const start = Date.now();
     const o = ops();
     const outputs: string[] = [];
     for (const cmd of inputs.commands) outputs.push(await o.sh(inputs.container, cmd, inputs.node));
-    return { id: `${inputs.container}:${inputs.containerId.slice(0, 12)}`, outs: { ...inputs, outputs } };
+    return {
+      id: `${inputs.container}:${inputs.containerId.slice(0, 12)}`,
+      outs: { ...inputs, outputs, timing: { start, end: Date.now() } },
+    };
   },
   async read(id: string, props: ExecProps) {
     const c = await ops().inspectContainer(props.container);

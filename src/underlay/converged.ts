@@ -21,8 +21,12 @@ interface Props {
 
 const provider: pulumi.dynamic.ResourceProvider = {
   async create(inputs: Props) {
+    const start = Date.now();
     const seconds = await impl().waitConverged(inputs.vteps, inputs.timeoutSeconds * 1000);
-    return { id: inputs.vteps.map((v) => v.container).join(","), outs: { ...inputs, seconds } };
+    return {
+      id: inputs.vteps.map((v) => v.container).join(","),
+      outs: { ...inputs, seconds, timing: { start, end: Date.now() } },
+    };
   },
   async diff(_id: string, olds: Props, news: Props) {
     const changed =
