@@ -80,7 +80,7 @@ export async function ensurePulumi(): Promise<string> {
     want,
     cache: await probe(cache),
     path: onPath ? await probe(dirname(onPath)) : undefined,
-    goAvailable: which("go") !== undefined,
+    goAvailable: goBinary() !== undefined,
     tryOfficial: process.env.VXLAN_LAB_NO_OFFICIAL_PULUMI !== "1",
   });
   if (plan.action === "fail") throw new Error(plan.message);
@@ -127,8 +127,9 @@ async function buildFromGoModules(version: string, dest: string): Promise<void> 
   const tools = join(REPO_ROOT, "tools", "pulumi");
   const env = { ...process.env, CGO_ENABLED: "0", GOFLAGS: "-mod=readonly -buildvcs=false" };
   const ldVersion = `-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v${version}`;
+  const go = goBinary() ?? "go";
   await runOk(
-    "go",
+    go,
     [
       "build",
       "-trimpath",
@@ -141,7 +142,7 @@ async function buildFromGoModules(version: string, dest: string): Promise<void> 
     { cwd: tools, env },
   );
   await runOk(
-    "go",
+    go,
     [
       "build",
       "-trimpath",
@@ -156,6 +157,11 @@ async function buildFromGoModules(version: string, dest: string): Promise<void> 
   const launcher = join(dest, "pulumi-resource-pulumi-nodejs");
   copyFileSync(join(tools, "pulumi-resource-pulumi-nodejs"), launcher);
   chmodSync(launcher, 0o755);
+}
+
+/** Go from PATH, or where the official tarball installs it (not always on a non-login PATH). */
+function goBinary(): string | undefined {
+  return which("go", `${process.env.PATH ?? ""}:/usr/local/go/bin`);
 }
 
 /** Environment for running the CLI: local state, no prompts, no update check. */
