@@ -16,6 +16,7 @@ import {
   paths,
   reachability,
   setDiff,
+  withCounters,
 } from "../src/checks/common";
 import type { Check, CheckContext } from "../src/checks/types";
 import { hostsBehind, type OverlayHost, type Topology } from "../src/model";
@@ -55,35 +56,20 @@ function hostRoutes(t: Topology): Record<string, string[]> {
   );
 }
 
-async function bridgeCounter(ctx: CheckContext, vtep: string, host: OverlayHost, send: () => Promise<void>) {
-  const table = "vxlab_rsc";
-  const port = host.vtepPort;
-  const rules = [
-    `table bridge ${table} {`,
-    `  counter hop64 {}`,
-    `  counter routed {}`,
-    `  chain probe {`,
-    `    type filter hook forward priority 0; policy accept;`,
-    `    oifname "${port}" icmpv6 type echo-reply ip6 hoplimit 64 counter name "hop64"`,
-    `    oifname "${port}" icmpv6 type echo-reply ip6 hoplimit != 64 counter name "routed"`,
-    `  }`,
-    `}`,
-  ].join("\n");
-  await ctx.exec(vtep, ["nft", "delete", "table", "bridge", table]);
-  const load = await ctx.exec(vtep, ["sh", "-c", `printf '%s\\n' '${rules}' | nft -f -`]);
-  if (load.code !== 0) throw new Error(`${vtep}: nft: ${load.stderr}`);
-  try {
-    await send();
-    const out = JSON.parse(
-      (await ctx.exec(vtep, ["nft", "-j", "list", "counters", "table", "bridge", table])).stdout,
-    ) as {
-      nftables: { counter?: { name: string; packets: number } }[];
-    };
-    const get = (name: string) => out.nftables.find((o) => o.counter?.name === name)?.counter?.packets ?? -1;
-    return { hop64: get("hop64"), routed: get("routed") };
-  } finally {
-    await ctx.exec(vtep, ["nft", "delete", "table", "bridge", table]);
-  }
+/** Echo replies the VTEP bridges to the host, by hop limit: 64 means switched, less means routed. */
+function replyCounters(ctx: CheckContext, host: OverlayHost, send: () => Promise<void>) {
+  const port = `oifname "${host.vtepPort}" icmpv6 type echo-reply`;
+  const chain = [
+    "type filter hook forward priority 0; policy accept;",
+    `${port} ip6 hoplimit 64 counter name "hop64"`,
+    `${port} ip6 hoplimit != 64 counter name "routed"`,
+  ].join("\n    ");
+  return withCounters(
+    ctx,
+    host.vtep,
+    { family: "bridge", name: "vxlab_rsc", counters: ["hop64", "routed"], chain },
+    send,
+  );
 }
 
 /** The seed's demonstration: from H1, `ping -c2` the host across the absent router. */
@@ -97,7 +83,7 @@ function seedPing(t: Topology): Check {
     async run(ctx) {
       if (!to) return { ok: false, detail: "no remote host" };
       let code = -1;
-      const c = await bridgeCounter(ctx, from.vtep, from, async () => {
+      const c = await replyCounters(ctx, from, async () => {
         code = (await ctx.exec(from.name, ["ping", "-6", "-c2", "-W1", address(to)])).code;
       });
       return {

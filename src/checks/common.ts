@@ -74,6 +74,47 @@ export function reachability(
   };
 }
 
+/**
+ * Loads a throwaway nftables table with named counters into a node, runs
+ * `send`, and returns each counter's packets (read as JSON). The table is
+ * gone afterwards, whatever happened.
+ */
+export async function withCounters(
+  ctx: CheckContext,
+  node: string,
+  table: { family: "inet" | "bridge"; name: string; counters: readonly string[]; chain: string },
+  send: () => Promise<unknown>,
+): Promise<Record<string, number>> {
+  const { family, name } = table;
+  const rules = [
+    `table ${family} ${name} {`,
+    ...table.counters.map((c) => `  counter ${c} {}`),
+    `  chain probe {`,
+    `    ${table.chain}`,
+    `  }`,
+    `}`,
+  ].join("\n");
+  await ctx.exec(node, ["nft", "delete", "table", family, name]);
+  await run(ctx, node, ["sh", "-c", `printf '%s\\n' '${rules}' | nft -f -`]);
+  try {
+    await send();
+    // Head-end replication is immediate; leave a moment for the last copy.
+    await new Promise((r) => setTimeout(r, 200));
+    const out = json<{ nftables: { counter?: { name: string; packets: number } }[] }>(
+      await run(ctx, node, ["nft", "-j", "list", "counters", "table", family, name]),
+    );
+    const result: Record<string, number> = {};
+    for (const c of table.counters) {
+      const found = out.nftables.find((o) => o.counter?.name === c)?.counter;
+      if (!found) throw new Error(`${node}: no counter ${c} in nft output`);
+      result[c] = found.packets;
+    }
+    return result;
+  } finally {
+    await ctx.exec(node, ["nft", "delete", "table", family, name]);
+  }
+}
+
 /** Counts, with an nftables counter on the VTEP's uplinks, the VXLAN packets carrying one frame. */
 export async function countVxlanPackets(
   ctx: CheckContext,
@@ -85,34 +126,20 @@ export async function countVxlanPackets(
   const uplinks = getNode(t, vtep)
     .interfaces.filter((i) => t.links.some((l) => l.name === i.link && l.kind === "underlay"))
     .map((i) => `"${i.name}"`);
-  const table = "vxlab_amp";
   // The inner Ethernet destination sits 16 bytes after the UDP header (8 UDP + 8 VXLAN):
   // matching it counts exactly our probe, never OSPF hellos or other overlay traffic.
   const mac = `0x${innerDstMac.replace(/:/g, "")}`;
-  const rules = [
-    `table inet ${table} {`,
-    `  counter probe {}`,
-    `  chain post {`,
-    `    type filter hook postrouting priority 0; policy accept;`,
-    `    oifname { ${uplinks.join(", ")} } udp dport ${t.vxlan.port} @th,128,48 ${mac} counter name "probe"`,
-    `  }`,
-    `}`,
-  ].join("\n");
-  await ctx.exec(vtep, ["nft", "delete", "table", "inet", table]);
-  await run(ctx, vtep, ["sh", "-c", `printf '%s\\n' '${rules}' | nft -f -`]);
-  try {
-    await send();
-    // Head-end replication is immediate; leave a moment for the last copy.
-    await new Promise((r) => setTimeout(r, 200));
-    const out = json<{ nftables: { counter?: { packets: number } }[] }>(
-      await run(ctx, vtep, ["nft", "-j", "list", "counter", "inet", table, "probe"]),
-    );
-    const counter = out.nftables.find((o) => o.counter)?.counter;
-    if (!counter) throw new Error(`${vtep}: no counter in nft output`);
-    return counter.packets;
-  } finally {
-    await ctx.exec(vtep, ["nft", "delete", "table", "inet", table]);
-  }
+  const chain = [
+    "type filter hook postrouting priority 0; policy accept;",
+    `oifname { ${uplinks.join(", ")} } udp dport ${t.vxlan.port} @th,128,48 ${mac} counter name "probe"`,
+  ].join("\n    ");
+  const c = await withCounters(
+    ctx,
+    vtep,
+    { family: "inet", name: "vxlab_amp", counters: ["probe"], chain },
+    send,
+  );
+  return c.probe ?? NaN;
 }
 
 /** A link-local multicast group nobody joined: a pure BUM frame that draws no reply. */

@@ -4,13 +4,14 @@ import { writeFileSync } from "node:fs";
 import { bootstrap } from "../bootstrap";
 import { pinnedPulumiVersion, pulumiBinDir } from "../bootstrap/pulumi";
 import { engineAddress, engineAnswers } from "../docker/client";
-import { exec as execIn, inspectContainer, listContainers, removeContainer } from "../docker/ops";
+import { exec as execIn, inspectContainer } from "../docker/ops";
 import { topologySvg } from "../graph/svg";
 import { getNode, isVariant, VARIANTS } from "../model";
 import { REPO_ROOT } from "../util/paths";
 import { run, which } from "../util/proc";
 import { checkStack, printResult, stackTopology } from "./check";
-import { pulumi, pulumiEnv, selectStack, stackExists } from "./pulumi";
+import { destroyStack } from "./destroy";
+import { pulumi, pulumiEnv, selectStack } from "./pulumi";
 import { labStatus, statusTable } from "./status";
 
 export class UsageError extends Error {}
@@ -82,20 +83,9 @@ const COMMANDS: Record<string, Command> = {
     async run(args) {
       const stack = variantArg("destroy", args);
       await requireEngine();
-      let code = 0;
-      if (await stackExists(stack)) {
-        code = (await pulumi(["destroy", "--stack", stack, "--yes", "--skip-preview"], { inherit: true }))
-          .code;
-        if (code === 0) {
-          const rm = await pulumi(["stack", "rm", stack, "--yes", "--preserve-config"]);
-          if (rm.code !== 0) process.stderr.write(rm.stderr);
-        }
-      }
-      const left = await listContainers({ "vxlan-lab.stack": stack });
-      for (const c of left) await removeContainer(c.id);
-      if (left.length)
-        process.stderr.write(`removed ${left.length} container(s) left outside Pulumi's state\n`);
-      return code;
+      const { destroy, leftovers } = await destroyStack(stack, { keepConfig: true, inherit: true });
+      if (leftovers) process.stderr.write(`removed ${leftovers} container(s) left outside Pulumi's state\n`);
+      return destroy?.code ?? 0;
     },
   },
   status: {

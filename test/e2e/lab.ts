@@ -1,6 +1,7 @@
 /** Helpers for end-to-end tests: the real engine, the real Pulumi CLI. */
 import { pulumi, selectStack } from "../../src/cli/pulumi";
-import { exec, listContainers, removeContainer } from "../../src/docker/ops";
+import { destroyStack } from "../../src/cli/destroy";
+import { exec, listContainers } from "../../src/docker/ops";
 
 export { exec };
 
@@ -16,10 +17,8 @@ export async function up(stack: string, config: Record<string, string> = {}, ext
 
 /** destroy + stack rm (config file too: test stacks are not committed) + label sweep. */
 export async function teardown(stack: string) {
-  const d = await pulumi(["destroy", "--stack", stack, "--yes", "--skip-preview"]);
-  await pulumi(["stack", "rm", stack, "--yes", "--force"]);
-  for (const c of await listContainers({ "vxlan-lab.stack": stack })) await removeContainer(c.id);
-  return d;
+  const { destroy } = await destroyStack(stack, { keepConfig: false });
+  return destroy ?? { code: 0, stdout: "", stderr: "" };
 }
 
 export const containersOf = (stack: string) => listContainers({ "vxlan-lab.stack": stack });
