@@ -63,7 +63,7 @@ describe("images", () => {
     }
     const v = await exec(smoke[0]!, ["vtysh", "-c", "show version"]);
     expect(v.stdout).toContain(label!.split("-")[0]);
-    for (const tool of ["ip", "bridge", "nft", "tcpdump", "ping", "traceroute", "mtr"]) {
+    for (const tool of ["ip", "bridge", "nft", "tcpdump", "ping", "traceroute", "mtr", "iperf3"]) {
       expect((await exec(smoke[0]!, ["sh", "-c", `command -v ${tool}`])).code, tool).toBe(0);
     }
   });
