@@ -8,7 +8,7 @@ import { which } from "../util/proc";
 /** npm ran in scripts/lab before any TypeScript could load; it reports here. */
 async function npmStep(): Promise<string> {
   const s = process.env.VXLAN_LAB_NPM;
-  return s === "installed" ? "npm ci ran" : "up to date";
+  return s === "installed" ? "installed from package-lock.json" : "up to date";
 }
 
 async function ensureMmdebstrap(): Promise<string> {

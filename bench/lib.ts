@@ -1,0 +1,111 @@
+/**
+ * One measured lab: `pulumi up` split into phases (from the timing each
+ * resource records in the state), the checks, and `destroy`; with the
+ * measured amplification, FDB size and memory per node kind.
+ */
+import { checkStack } from "../src/cli/check";
+import { pulumi } from "../src/cli/pulumi";
+import { docker } from "../src/docker/client";
+import { exec, listContainers } from "../src/docker/ops";
+
+interface Resource {
+  type: string;
+  urn: string;
+  outputs?: { timing?: { start: number; end: number } };
+}
+
+export const arg = (name: string, fallback: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
+};
+
+async function must(args: string[]): Promise<string> {
+  const r = await pulumi(args);
+  if (r.code !== 0)
+    throw new Error(`pulumi ${args.join(" ")}: ${r.stdout.slice(-2000)}${r.stderr.slice(-2000)}`);
+  return r.stdout;
+}
+
+/** Phase -> [first start, last end] over the resources of that phase. */
+export function phases(resources: Resource[]): Record<string, number> {
+  const spans: Record<string, [number, number]> = {};
+  for (const r of resources) {
+    const t = r.outputs?.timing;
+    if (!t) continue;
+    const name = r.urn.split("::").pop() ?? "";
+    const phase = r.type.endsWith(":Container")
+      ? "containers"
+      : r.type.endsWith(":Link")
+        ? "links"
+        : r.type.endsWith(":Converged")
+          ? "convergence"
+          : r.urn.includes("vxlan-lab:variant:")
+            ? "variant"
+            : name.endsWith("-frr")
+              ? "frr start"
+              : "host addressing";
+    const s = (spans[phase] ??= [t.start, t.end]);
+    s[0] = Math.min(s[0], t.start);
+    s[1] = Math.max(s[1], t.end);
+  }
+  return Object.fromEntries(Object.entries(spans).map(([k, [a, b]]) => [k, (b - a) / 1000]));
+}
+
+async function memoryByKind(stack: string): Promise<Record<string, number>> {
+  const out: Record<string, number[]> = {};
+  for (const c of await listContainers({ "vxlan-lab.stack": stack })) {
+    const info = await docker().getContainer(c.id).inspect();
+    const kind = info.Config.Labels["vxlan-lab.kind"] ?? "?";
+    const s = (await docker().getContainer(c.id).stats({ stream: false })) as unknown as {
+      memory_stats: { usage?: number; stats?: { cache?: number } };
+    };
+    (out[kind] ??= []).push(((s.memory_stats.usage ?? 0) - (s.memory_stats.stats?.cache ?? 0)) / 2 ** 20);
+  }
+  return Object.fromEntries(
+    Object.entries(out).map(([k, v]) => [k, v.reduce((a, b) => a + b, 0) / v.length]),
+  );
+}
+
+async function fdbEntries(stack: string): Promise<number> {
+  const c = (await listContainers({ "vxlan-lab.stack": stack })).find((x) => x.name.endsWith("-s1"));
+  if (!c) return NaN;
+  const r = await exec(c.name, ["bridge", "-j", "fdb", "show", "dev", "vxlan100"]);
+  return (JSON.parse(r.stdout || "[]") as { flags: string[] }[]).filter((e) => e.flags.includes("self"))
+    .length;
+}
+
+export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+
+export type Measurement = Awaited<ReturnType<typeof once>>;
+
+export async function once(variant: string, vteps: string, hostsPerVtep: string) {
+  const stack = `bench-${variant}`.slice(0, 31);
+  await must(["stack", "select", "--create", stack]);
+  for (const [k, v] of Object.entries({ variant, vteps, hostsPerVtep }))
+    if (v) await must(["config", "set", "--stack", stack, k, v]);
+  const t0 = Date.now();
+  await must(["up", "--stack", stack, "--yes", "--skip-preview"]);
+  const t1 = Date.now();
+  const report = await checkStack(stack);
+  const t2 = Date.now();
+  const state = JSON.parse(await must(["stack", "export", "--stack", stack])) as {
+    deployment: { resources: Resource[] };
+  };
+  const result = {
+    up: (t1 - t0) / 1000,
+    checks: (t2 - t1) / 1000,
+    green: (t2 - t0) / 1000,
+    ok: report.ok,
+    failed: report.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`),
+    perBumFrame: report.amplification.perBumFrame,
+    fdbS1: await fdbEntries(stack),
+    memory: await memoryByKind(stack),
+    phases: phases(state.deployment.resources),
+    destroy: 0,
+  };
+  const t3 = Date.now();
+  await must(["destroy", "--stack", stack, "--yes", "--skip-preview"]);
+  result.destroy = (Date.now() - t3) / 1000;
+  await pulumi(["stack", "rm", stack, "--yes", "--force"]);
+  return result;
+}
