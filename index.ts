@@ -7,27 +7,41 @@ import * as pulumi from "@pulumi/pulumi";
 import { imageRef } from "./src/images/definition";
 import { Lab } from "./src/lab/lab";
 import { Overlay } from "./src/lab/overlay";
-import { resolveTopology, specFromConfig, TopologyError, type Topology } from "./src/model";
+import { resolveTopology, runConfig, specFromConfig, TopologyError, type Topology } from "./src/model";
 import { variantFor } from "./variants";
 
 const config = new pulumi.Config();
 const stack = pulumi.getStack();
+const project = pulumi.getProject();
 
-function topology(): Topology {
+/** Everything the stack config says, validated before any resource exists. */
+function settings(): { t: Topology; convergeTimeoutSeconds: number } {
+  const keys = Object.keys(pulumi.runtime.allConfig())
+    .filter((k) => k.startsWith(`${project}:`))
+    .map((k) => k.slice(project.length + 1));
+  const run = runConfig((k) => config.get(k), keys);
+  let problems = run.problems;
+  let t: Topology | undefined;
   try {
-    return resolveTopology({ ...specFromConfig(stack, (k) => config.get(k)), project: pulumi.getProject() });
+    t = resolveTopology({ ...specFromConfig(stack, (k) => config.get(k)), project });
   } catch (err) {
-    // A RunError prints the message alone: what is wrong and what is valid, no stack trace.
-    if (err instanceof TopologyError) throw new pulumi.RunError(err.message);
-    throw err;
+    if (!(err instanceof TopologyError)) throw err;
+    problems = [...err.problems, ...problems];
   }
+  // A RunError prints the message alone: what is wrong and what is valid, no stack trace.
+  if (problems.length || !t) {
+    throw new pulumi.RunError(
+      `invalid lab configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${problems.map((p) => `  - ${p}`).join("\n")}`,
+    );
+  }
+  return { t, convergeTimeoutSeconds: run.convergeTimeoutSeconds };
 }
 
-const t = topology();
+const { t, convergeTimeoutSeconds } = settings();
 const lab = new Lab("lab", {
   topology: t,
   images: { frr: imageRef("frr"), host: imageRef("host") },
-  convergeTimeoutSeconds: config.getNumber("convergeTimeout"),
+  convergeTimeoutSeconds,
 });
 
 // Variants without an implementation yet get the lab core alone.

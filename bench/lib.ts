@@ -4,6 +4,7 @@
  * measured amplification, FDB size and memory per node kind.
  */
 import { checkStack } from "../src/cli/check";
+import { destroyStack } from "../src/cli/destroy";
 import { pulumi } from "../src/cli/pulumi";
 import { docker } from "../src/docker/client";
 import { exec, listContainers } from "../src/docker/ops";
@@ -83,29 +84,33 @@ export async function once(variant: string, vteps: string, hostsPerVtep: string)
   await must(["stack", "select", "--create", stack]);
   for (const [k, v] of Object.entries({ variant, vteps, hostsPerVtep }))
     if (v) await must(["config", "set", "--stack", stack, k, v]);
-  const t0 = Date.now();
-  await must(["up", "--stack", stack, "--yes", "--skip-preview"]);
-  const t1 = Date.now();
-  const report = await checkStack(stack);
-  const t2 = Date.now();
-  const state = JSON.parse(await must(["stack", "export", "--stack", stack])) as {
-    deployment: { resources: Resource[] };
-  };
-  const result = {
-    up: (t1 - t0) / 1000,
-    checks: (t2 - t1) / 1000,
-    green: (t2 - t0) / 1000,
-    ok: report.ok,
-    failed: report.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`),
-    perBumFrame: report.amplification.perBumFrame,
-    fdbS1: await fdbEntries(stack),
-    memory: await memoryByKind(stack),
-    phases: phases(state.deployment.resources),
-    destroy: 0,
-  };
-  const t3 = Date.now();
-  await must(["destroy", "--stack", stack, "--yes", "--skip-preview"]);
-  result.destroy = (Date.now() - t3) / 1000;
-  await pulumi(["stack", "rm", stack, "--yes", "--force"]);
-  return result;
+  try {
+    const t0 = Date.now();
+    await must(["up", "--stack", stack, "--yes", "--skip-preview"]);
+    const t1 = Date.now();
+    const report = await checkStack(stack);
+    const t2 = Date.now();
+    const state = JSON.parse(await must(["stack", "export", "--stack", stack])) as {
+      deployment: { resources: Resource[] };
+    };
+    const result = {
+      up: (t1 - t0) / 1000,
+      checks: (t2 - t1) / 1000,
+      green: (t2 - t0) / 1000,
+      ok: report.ok,
+      failed: report.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`),
+      perBumFrame: report.amplification.perBumFrame,
+      fdbS1: await fdbEntries(stack),
+      memory: await memoryByKind(stack),
+      phases: phases(state.deployment.resources),
+      destroy: 0,
+    };
+    const t3 = Date.now();
+    await destroyStack(stack, { keepConfig: false });
+    result.destroy = (Date.now() - t3) / 1000;
+    return result;
+  } finally {
+    // A failed run leaves nothing either: a second destroy is a no-op.
+    await destroyStack(stack, { keepConfig: false });
+  }
 }

@@ -50,7 +50,8 @@ export function ndAnsweredLocally(from: OverlayHost, to: OverlayHost): Check {
 
 /** An address nobody registered gets no answer from any remote host. */
 export function unregisteredIsolated(t: Topology, from: OverlayHost): Check {
-  const rogue = "2001:db8:ff::99";
+  // Hosts get ff::10 upwards (200 at most): ::ffff is never registered.
+  const rogue = "2001:db8:ff::ffff";
   const targets = t.hosts.filter((h) => h.vtep !== from.vtep);
   return {
     name: `isolation: unregistered ${rogue} on ${from.name} reaches no remote host`,

@@ -33,6 +33,8 @@ const isNotFound = (err: unknown) => (err as { statusCode?: number }).statusCode
 
 export async function createContainer(spec: ContainerSpec): Promise<ContainerState> {
   const engine = docker();
+  // The name belongs to this lab node: a stopped leftover (engine restart, hand-made) gives way.
+  await removeContainer(spec.name);
   const c = await engine.createContainer({
     name: spec.name,
     Hostname: spec.hostname,
@@ -198,8 +200,7 @@ export async function interfaces(
 /** Deleting one end removes the pair; an absent container or interface counts as deleted. */
 export async function deleteVeth(container: string, iface: string): Promise<void> {
   if (!(await inspectContainer(container))) return;
+  if (!(await interfaces(container)).some((i) => i.ifname === iface)) return;
   const r = await exec(container, ["ip", "link", "del", iface]);
-  if (r.code !== 0 && !/Cannot find device|does not exist/.test(r.stderr)) {
-    throw new Error(`ip link del ${iface} in ${container}: ${r.stderr.trim()}`);
-  }
+  if (r.code !== 0) throw new Error(`ip link del ${iface} in ${container}: ${r.stderr.trim()}`);
 }

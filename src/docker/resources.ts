@@ -153,6 +153,12 @@ export interface ExecInputs {
   container: pulumi.Input<string>;
   /** The container instance the commands ran in: a new one runs them again. */
   containerId: pulumi.Input<string>;
+  /**
+   * Namespace PIDs of the node and of every peer it is wired to. A rewired
+   * link (a peer recreated or restarted) gives fresh interfaces that must be
+   * configured again.
+   */
+  wiring?: pulumi.Input<pulumi.Input<number>[]>;
   /** Lab node name, for error messages. */
   node: pulumi.Input<string>;
   /** Shell scripts, run in order with `sh -ec`; the first failure fails the step. */
@@ -162,6 +168,7 @@ export interface ExecInputs {
 interface ExecProps {
   container: string;
   containerId: string;
+  wiring?: number[];
   node: string;
   commands: string[];
 }
@@ -183,7 +190,7 @@ const execProvider: pulumi.dynamic.ResourceProvider = {
     return { id, props };
   },
   async diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
-    const replaces = changedKeys(olds, news, ["container", "containerId", "commands"]);
+    const replaces = changedKeys(olds, news, ["container", "containerId", "wiring", "commands"]);
     return { changes: replaces.length > 0, replaces };
   },
   // Commands leave their effects in the container; it goes away with it.

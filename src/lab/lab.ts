@@ -20,10 +20,12 @@ export class Lab extends pulumi.ComponentResource {
   /** Per node: the resource after which the node is configured (FRR started, host addressed). */
   readonly configured: Record<string, pulumi.Resource> = {};
   readonly converged: Converged;
+  private readonly topology: Topology;
 
   constructor(name: string, args: LabArgs, opts?: pulumi.ComponentResourceOptions) {
     super("vxlan-lab:lab:Lab", name, {}, opts);
     const t = args.topology;
+    this.topology = t;
     const child = { parent: this };
 
     for (const n of t.nodes) {
@@ -66,6 +68,7 @@ export class Lab extends pulumi.ComponentResource {
         {
           container: c.name,
           containerId: c.containerId,
+          wiring: this.wiring(n.name),
           node: n.name,
           commands: n.kind === "host" ? hostCommands(t, n.name) : frrCommands(t, n.name),
         },
@@ -88,6 +91,12 @@ export class Lab extends pulumi.ComponentResource {
       },
     );
     this.registerOutputs({});
+  }
+
+  /** PIDs of the node and its peers: configuration reruns when any of them changes. */
+  wiring(name: string): pulumi.Output<number>[] {
+    const n = this.topology.nodes.find((x) => x.name === name);
+    return [name, ...(n?.interfaces ?? []).map((i) => i.peer.node)].map((x) => this.node(x).pid);
   }
 
   node(name: string): Container {

@@ -16,7 +16,7 @@ export class Overlay extends pulumi.ComponentResource {
       this.steps.push(
         new Exec(
           `${node}-${variant.name}`,
-          { container: c.name, containerId: c.containerId, node, commands },
+          { container: c.name, containerId: c.containerId, wiring: lab.wiring(node), node, commands },
           {
             parent: this,
             dependsOn: [lab.converged, ...(lab.configured[node] ? [lab.configured[node]] : [])],

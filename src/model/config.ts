@@ -81,3 +81,36 @@ export function specFromConfig(stack: string, get: (key: string) => string | und
   if (problems.length > 0) throw new TopologyError(problems);
   return spec;
 }
+
+/** Keys the program itself reads besides the topology's. */
+export const RUN_CONFIG_KEYS = ["convergeTimeout"] as const;
+
+export const CONVERGE_TIMEOUT = { min: 0, max: 600, default: 90 } as const;
+
+/**
+ * The rest of a stack's config: the convergence bound, and every key in the
+ * project's namespace that nothing reads (a typo must not pass silently).
+ */
+export function runConfig(
+  get: (key: string) => string | undefined,
+  keys: readonly string[],
+): { convergeTimeoutSeconds: number; problems: string[] } {
+  const problems: string[] = [];
+  const known: readonly string[] = [...CONFIG_KEYS, ...RUN_CONFIG_KEYS];
+  for (const k of keys) {
+    if (!known.includes(k)) problems.push(`unknown config key "${k}"; valid keys: ${known.join(", ")}`);
+  }
+  const raw = get("convergeTimeout");
+  let convergeTimeoutSeconds: number = CONVERGE_TIMEOUT.default;
+  if (raw !== undefined) {
+    const n = parseDecimal(raw);
+    if (n === undefined || !Number.isInteger(n) || n < CONVERGE_TIMEOUT.min || n > CONVERGE_TIMEOUT.max) {
+      problems.push(
+        `convergeTimeout must be an integer from ${CONVERGE_TIMEOUT.min} to ${CONVERGE_TIMEOUT.max} (seconds; 0 checks once without waiting), got "${raw}"`,
+      );
+    } else {
+      convergeTimeoutSeconds = n;
+    }
+  }
+  return { convergeTimeoutSeconds, problems };
+}

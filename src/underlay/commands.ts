@@ -1,5 +1,5 @@
 /** What runs inside each node to build the underlay and address the hosts. Pure. */
-import { daemonsFile, frrConfig, getNode, type Topology } from "../model";
+import { daemonsFile, frrConfig, type Topology } from "../model";
 
 /** Writes a file through a shell without quoting trouble. */
 export function writeFile(path: string, content: string): string {
@@ -12,7 +12,8 @@ export function frrCommands(t: Topology, node: string): string[] {
     writeFile("/etc/frr/daemons", daemonsFile(t, node)),
     writeFile("/etc/frr/frr.conf", frrConfig(t, node)),
     "chown frr:frr /etc/frr/frr.conf /etc/frr/daemons",
-    "/usr/lib/frr/frrinit.sh start >/dev/null",
+    // restart, not start: a rerun (new config, rewired links) must load the new frr.conf.
+    "/usr/lib/frr/frrinit.sh restart >/dev/null",
   ];
 }
 
@@ -20,17 +21,18 @@ export function frrCommands(t: Topology, node: string): string[] {
 export function hostCommands(t: Topology, host: string): string[] {
   const h = t.hosts.find((x) => x.name === host);
   if (!h) throw new Error(`no host ${host}`);
-  const cmds = [
+  return [
     `ip link set eth0 address ${h.mac} mtu ${t.overlay.mtu}`,
+    // A rerun replaces the address instead of adding a second one.
+    "ip -6 addr flush dev eth0 scope global",
     `ip -6 addr add ${h.address} dev eth0 nodad`,
     "ip link set eth0 up",
   ];
-  return cmds;
 }
 
 /** What the convergence wait needs to know about each VTEP. */
 export function convergenceTargets(t: Topology): { node: string; container: string; loopback: string }[] {
   return t.nodes
     .filter((n) => n.kind === "vtep")
-    .map((n) => ({ node: n.name, container: getNode(t, n.name).container, loopback: n.loopback ?? "" }));
+    .map((n) => ({ node: n.name, container: n.container, loopback: n.loopback ?? "" }));
 }

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { pulumi } from "../../src/cli/pulumi";
 import { getNode, resolveTopology } from "../../src/model";
 import { removeContainer } from "../../src/docker/ops";
-import { paths } from "../../src/checks/common";
+import { hostPairs, paths, reachability } from "../../src/checks/common";
 import { containersOf, exec, ok, stackOutputs, teardown, up } from "./lab";
 
 const stack = "e2e-underlay";
@@ -86,6 +86,10 @@ describe("underlay", () => {
     ok(await up(stack, {}, ["--refresh"]), "pulumi up --refresh");
     expect((await containersOf(stack)).length).toBe(t.nodes.length);
     expect(await pingMesh()).toEqual([]);
+    // H2 and H3 got fresh interfaces from the rewired links: configured again, they talk.
+    const ctx = { t, exec: (node: string, argv: string[]) => exec(getNode(t, node).container, argv) };
+    const hosts = await reachability(hostPairs(t)).run(ctx);
+    expect(hosts.ok, hosts.detail).toBe(true);
   });
 
   it("destroy removes every container and link of the stack", async () => {
@@ -101,11 +105,12 @@ describe("failures leave nothing behind", () => {
   });
 
   it("rejects bad input before any container exists, naming what is valid", async () => {
-    const r = await up(bad, { variant: "vxlan-ish", vteps: "1" });
+    const r = await up(bad, { variant: "vxlan-ish", vteps: "1", vtepz: "3" });
     expect(r.code).not.toBe(0);
     const text = r.stdout + r.stderr;
     expect(text).toContain('unknown variant "vxlan-ish"; valid variants: multicast,');
     expect(text).toContain("vteps must be an integer from 2 to 64, got 1");
+    expect(text).toContain('unknown config key "vtepz"; valid keys: variant, vteps');
     expect(await containersOf(bad)).toEqual([]);
   });
 

@@ -44,9 +44,13 @@ async function declare() {
 
 const ofType = (suffix: string) => registered.filter((r) => r.type.endsWith(suffix));
 
+beforeAll(async () => {
+  await declare();
+});
+
 describe("lab resources", () => {
-  it("declares one container per node, with the node kind's capabilities and no network", async () => {
-    const t = await declare();
+  it("declares one container per node, with the node kind's capabilities and no network", () => {
+    const t = resolveTopology({ stack: "unicast-static-default", variant: "unicast-static-default" });
     const containers = ofType(":Container");
     expect(containers.map((c) => c.name).sort()).toEqual(t.nodes.map((n) => n.name).sort());
     const s1 = containers.find((c) => c.name === "S1")!;

@@ -523,3 +523,23 @@ describe("ipv6 helper", () => {
     expect(normalize("2001:DB8:0::0:1/128")).toBe("2001:db8::1/128");
   });
 });
+
+describe("run config (the keys beside the topology)", () => {
+  it("defaults the convergence bound and accepts 0 to 600 s", async () => {
+    const { runConfig } = await import("../../src/model");
+    expect(runConfig(() => undefined, ["vteps"]).convergeTimeoutSeconds).toBe(90);
+    expect(runConfig((k) => (k === "convergeTimeout" ? "0" : undefined), ["convergeTimeout"])).toEqual({
+      convergeTimeoutSeconds: 0,
+      problems: [],
+    });
+  });
+  it("rejects a bad bound and unknown keys, naming what is valid", async () => {
+    const { runConfig } = await import("../../src/model");
+    const r = runConfig((k) => (k === "convergeTimeout" ? "soon" : undefined), ["vtep", "convergeTimeout"]);
+    expect(r.problems).toEqual([
+      'unknown config key "vtep"; valid keys: variant, vteps, routers, hostsPerVtep, placement, mtu, convergeTimeout',
+      'convergeTimeout must be an integer from 0 to 600 (seconds; 0 checks once without waiting), got "soon"',
+    ]);
+    expect(runConfig((k) => (k === "convergeTimeout" ? "601" : undefined), []).problems).toHaveLength(1);
+  });
+});

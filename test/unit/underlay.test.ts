@@ -16,7 +16,7 @@ describe("underlay commands", () => {
     const cmds = frrCommands(t, "S1");
     expect(decode(cmds[1]!)).toBe(frrConfig(t, "S1"));
     expect(decode(cmds[0]!)).toMatch(/^ospf6d=yes$/m);
-    expect(cmds.at(-1)).toContain("frrinit.sh start");
+    expect(cmds.at(-1)).toContain("frrinit.sh restart");
   });
   it("gives a host its seed MAC and address with the overlay MTU", () => {
     const cmds = hostCommands(t, "H4").join("\n");

@@ -155,14 +155,16 @@ func (h *host) InstallDependencies(
 	req *pulumirpc.InstallDependenciesRequest,
 	stream grpc.ServerStreamingServer[pulumirpc.InstallDependenciesResponse],
 ) error {
-	cmd := exec.Command("npm", "ci", "--no-audit", "--no-fund")
+	// Not `npm ci`: it refuses a lock without other platforms' optional
+	// packages, which registries that do not serve them produce.
+	cmd := exec.Command("npm", "install", "--no-save", "--no-audit", "--no-fund")
 	cmd.Dir = programDir(req.GetInfo(), req.GetDirectory())
 	out, err := cmd.CombinedOutput()
 	if sendErr := stream.Send(&pulumirpc.InstallDependenciesResponse{Stdout: out}); sendErr != nil {
 		return sendErr
 	}
 	if err != nil {
-		return fmt.Errorf("npm ci in %s: %w", cmd.Dir, err)
+		return fmt.Errorf("npm install in %s: %w", cmd.Dir, err)
 	}
 	return nil
 }
