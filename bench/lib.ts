@@ -8,6 +8,7 @@ import { destroyStack } from "../src/cli/destroy";
 import { pulumi } from "../src/cli/pulumi";
 import { docker } from "../src/docker/client";
 import { exec, listContainers } from "../src/docker/ops";
+import { VXLAN } from "../src/model";
 
 interface Resource {
   type: string;
@@ -70,7 +71,7 @@ async function memoryByKind(stack: string): Promise<Record<string, number>> {
 async function fdbEntries(stack: string): Promise<number> {
   const c = (await listContainers({ "vxlan-lab.stack": stack })).find((x) => x.name.endsWith("-s1"));
   if (!c) return NaN;
-  const r = await exec(c.name, ["bridge", "-j", "fdb", "show", "dev", "vxlan100"]);
+  const r = await exec(c.name, ["bridge", "-j", "fdb", "show", "dev", VXLAN.device]);
   return (JSON.parse(r.stdout || "[]") as { flags: string[] }[]).filter((e) => e.flags.includes("self"))
     .length;
 }

@@ -46,7 +46,8 @@ export async function vxlanNeigh(ctx: CheckContext, vtep: string): Promise<Neigh
 export const isStatic = (e: FdbEntry) => e.state === "permanent" || e.state === "static";
 export const fdbKey = (e: { mac: string; dst?: string }) => `${e.mac}>${e.dst ?? ""}`;
 
-export const address = (h: OverlayHost) => h.address.split("/")[0] ?? "";
+export { bareAddress as address } from "../overlay/commands";
+import { bareAddress as address } from "../overlay/commands";
 
 /** Every ordered pair of hosts, or the pairs a predicate keeps. */
 export function hostPairs(t: Topology, keep: (a: OverlayHost, b: OverlayHost) => boolean = () => true) {
@@ -57,6 +58,21 @@ const ping = (ctx: CheckContext, from: string, to: string, extra: string[] = [])
   ctx.exec(from, ["ping", "-6", "-c1", "-W1", ...extra, to]);
 
 /** Each pair must answer a ping, both directions being separate pairs. */
+/** Runs f over items with at most `limit` calls in flight: large labs must not open thousands of execs at once. */
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  f: (x: T) => Promise<R>,
+): Promise<R[]> {
+  const out: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < items.length; i = next++) out[i] = await f(items[i] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
 export function reachability(
   pairs: readonly (readonly [OverlayHost, OverlayHost])[],
   name = "reachability",
@@ -64,7 +80,7 @@ export function reachability(
   return {
     name: `${name}: ${pairs.length} host pairs answer ping`,
     async run(ctx) {
-      const results = await Promise.all(pairs.map(([a, b]) => ping(ctx, a.name, address(b))));
+      const results = await mapLimit(pairs, 32, ([a, b]) => ping(ctx, a.name, address(b)));
       const failed = pairs.filter((_, i) => results[i]?.code !== 0).map(([a, b]) => `${a.name}->${b.name}`);
       return {
         ok: failed.length === 0,

@@ -1,7 +1,7 @@
 /** Every running stack of this project, its nodes and their health, read from the engine and JSON state. */
 import { docker } from "../docker/client";
 import { exec } from "../docker/ops";
-import { DEFAULTS, LABEL_PREFIX } from "../model";
+import { DEFAULTS, LABEL_PREFIX, VXLAN } from "../model";
 
 export interface NodeStatus {
   node: string;
@@ -46,7 +46,7 @@ async function nodeHealth(n: NodeStatus): Promise<NodeStatus> {
     ospfNeighbors: neighbors.length,
   };
   if (n.kind === "vtep")
-    out.vxlan = (await exec(n.container, ["ip", "-j", "link", "show", "vxlan100"])).code === 0;
+    out.vxlan = (await exec(n.container, ["ip", "-j", "link", "show", VXLAN.device])).code === 0;
   return out;
 }
 
@@ -90,7 +90,7 @@ export function statusTable(stacks: readonly StackStatus[]): string {
         n.running ? "running" : "stopped",
         n.frr === undefined ? "-" : n.frr ? "up" : "DOWN",
         n.ospfNeighbors === undefined ? "-" : `${n.ospfFull}/${n.ospfNeighbors} full`,
-        n.vxlan === undefined ? "-" : n.vxlan ? "vxlan100" : "missing",
+        n.vxlan === undefined ? "-" : n.vxlan ? VXLAN.device : "missing",
       ]);
     }
   }

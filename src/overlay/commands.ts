@@ -2,7 +2,7 @@
  * Shell commands that build a VTEP's overlay: one bridge, one VXLAN device,
  * the access ports, and FDB / neighbour entries. Pure: variants pick from here.
  */
-import { getNode, hostsBehind, type OverlayHost, type Topology } from "../model";
+import { getNode, hostsBehind, stripLength, type OverlayHost, type Topology } from "../model";
 
 export const ALL_ZEROS = "00:00:00:00:00:00";
 
@@ -71,7 +71,8 @@ export function staticMacEntries(t: Topology, vtep: string): string[] {
   );
 }
 
-export const bareAddress = (h: OverlayHost) => h.address.split("/")[0] ?? "";
+/** A host's overlay address without its prefix length. */
+export const bareAddress = (h: OverlayHost) => stripLength(h.address);
 
 /** Static neighbour entries on the VXLAN device, for `proxy` and `rsc`. */
 export function neighEntries(t: Topology, vtep: string): string[] {

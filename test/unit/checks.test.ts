@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fdbKey, hostPairs, isStatic, setDiff } from "../../src/checks/common";
+import { fdbKey, hostPairs, isStatic, mapLimit, setDiff } from "../../src/checks/common";
 import { runCheck, runChecks } from "../../src/checks/run";
 import type { Check, CheckContext } from "../../src/checks/types";
 import { resolveTopology } from "../../src/model";
@@ -66,5 +66,17 @@ describe("check helpers", () => {
     expect(pairs).toHaveLength(12);
     expect(pairs).toContain("H1H4");
     expect(pairs).toContain("H4H1");
+  });
+  it("bounds how many execs run at once, keeping results in order", async () => {
+    let inFlight = 0;
+    let peak = 0;
+    const out = await mapLimit([5, 1, 4, 2, 3, 0, 6], 3, async (x) => {
+      peak = Math.max(peak, ++inFlight);
+      await new Promise((r) => setTimeout(r, x));
+      inFlight--;
+      return x * 10;
+    });
+    expect(out).toEqual([50, 10, 40, 20, 30, 0, 60]);
+    expect(peak).toBe(3);
   });
 });
