@@ -9,9 +9,9 @@ const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;");
 const COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf"];
 
 export function lineChart(title: string, xLabel: string, yLabel: string, series: Series[]): string {
-  const W = 640;
+  const W = 760;
   const H = 380;
-  const m = { l: 60, r: 190, t: 36, b: 48 };
+  const m = { l: 60, r: 290, t: 36, b: 48 };
   const xs = series.flatMap((s) => s.points.map((p) => p[0]));
   const ys = series.flatMap((s) => s.points.map((p) => p[1])).filter(Number.isFinite);
   const xMax = Math.max(1, ...xs);
