@@ -5,7 +5,9 @@ export default defineConfig({
     include: ["test/**/*.test.ts"],
     // e2e files share one engine and build lab stacks: run them one at a time.
     fileParallelism: false,
-    testTimeout: 60_000,
+    // A lab test waits on real containers and OSPF: bounded, but generous on a
+    // loaded machine. Speed is measured in bench/, not here.
+    testTimeout: 300_000,
     hookTimeout: 600_000,
   },
 });

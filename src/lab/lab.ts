@@ -68,7 +68,12 @@ export class Lab extends pulumi.ComponentResource {
         {
           container: c.name,
           containerId: c.containerId,
-          wiring: this.wiring(n.name),
+          // A host's address lives on its veth and goes with it. zebra owns the
+          // FRR nodes' link addresses by interface name and puts them back on a
+          // recreated veth; restarting FRR there would drop its LSDB, and the
+          // recreated neighbour's fresh LSAs could then tie with its stale ones
+          // still held elsewhere (same sequence number: measured, never converges).
+          wiring: n.kind === "host" ? this.wiring(n.name) : undefined,
           node: n.name,
           commands: n.kind === "host" ? hostCommands(t, n.name) : frrCommands(t, n.name),
         },

@@ -54,17 +54,22 @@ describe("images", () => {
     const start = await exec(smoke[0]!, [
       "sh",
       "-c",
-      `printf '${conf}\\nvtysh_enable=yes\\n' > /etc/frr/daemons && touch /etc/frr/frr.conf && /usr/lib/frr/frrinit.sh start`,
+      `printf '${conf}\\nvtysh_enable=yes\\n' > /etc/frr/daemons && printf 'router ospf6\\n ospf6 router-id 10.0.0.9\\n' > /etc/frr/frr.conf && /usr/lib/frr/frrinit.sh start`,
     ]);
     expect(start.code, start.stderr).toBe(0);
     for (const d of daemons) {
       const r = await exec(smoke[0]!, ["pgrep", "-x", d]);
       expect(r.code, `${d} is not running`).toBe(0);
     }
-    // vtysh reaches every daemon and answers in JSON.
-    const ospf = await exec(smoke[0]!, ["vtysh", "-c", "show ipv6 ospf6 json"]);
+    // vtysh reaches ospf6d and answers in JSON; the daemon may still be
+    // connecting to zebra right after frrinit returns, so ask a few times.
+    let ospf = { code: -1, stdout: "", stderr: "" };
+    for (let i = 0; i < 50 && !ospf.stdout.trim().startsWith("{"); i++) {
+      if (i > 0) await new Promise((r) => setTimeout(r, 200));
+      ospf = await exec(smoke[0]!, ["vtysh", "-c", "show ipv6 ospf6 json"]);
+    }
     expect(ospf.code, ospf.stderr).toBe(0);
-    expect(JSON.parse(ospf.stdout)).toBeTypeOf("object");
+    expect(JSON.parse(ospf.stdout)).toHaveProperty("routerId");
     for (const tool of ["ip", "bridge", "nft", "tcpdump", "ping", "traceroute", "mtr", "iperf3"]) {
       expect((await exec(smoke[0]!, ["sh", "-c", `command -v ${tool}`])).code, tool).toBe(0);
     }

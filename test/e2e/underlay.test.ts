@@ -100,8 +100,11 @@ describe("underlay", () => {
 
 describe("failures leave nothing behind", () => {
   const bad = "e2e-badinput";
+  // A stack of its own: the bad keys above stay in e2e-badinput's config file.
+  const failed = "e2e-failedup";
   afterAll(async () => {
     await teardown(bad);
+    await teardown(failed);
   });
 
   it("rejects bad input before any container exists, naming what is valid", async () => {
@@ -116,13 +119,19 @@ describe("failures leave nothing behind", () => {
 
   it("a failed up followed by destroy leaves no container or state", async () => {
     // Convergence cannot happen in 0 s: up fails after the containers exist.
-    const r = await up(bad, { variant, convergeTimeout: "0", vteps: "2", routers: "1", hostsPerVtep: "1" });
+    const r = await up(failed, {
+      variant,
+      convergeTimeout: "0",
+      vteps: "2",
+      routers: "1",
+      hostsPerVtep: "1",
+    });
     expect(r.code).not.toBe(0);
     expect(r.stdout + r.stderr).toMatch(/did not converge within 0s: S1 cannot reach 2001:db8:2::1/);
-    expect((await containersOf(bad)).length).toBeGreaterThan(0);
-    ok(await teardown(bad), "destroy after a failed up");
-    expect(await containersOf(bad)).toEqual([]);
+    expect((await containersOf(failed)).length).toBeGreaterThan(0);
+    ok(await teardown(failed), "destroy after a failed up");
+    expect(await containersOf(failed)).toEqual([]);
     const ls = await pulumi(["stack", "ls", "--json"]);
-    expect((JSON.parse(ls.stdout) as { name: string }[]).map((s) => s.name)).not.toContain(bad);
+    expect((JSON.parse(ls.stdout) as { name: string }[]).map((s) => s.name)).not.toContain(failed);
   });
 });
