@@ -40,7 +40,12 @@ function settings(): { t: Topology; convergeTimeoutSeconds: number } {
 const { t, convergeTimeoutSeconds } = settings();
 const lab = new Lab("lab", {
   topology: t,
-  images: { frr: imageRef("frr"), host: imageRef("host") },
+  images: {
+    frr: imageRef("frr"),
+    host: imageRef("host"),
+    registry: imageRef("registry"),
+    agent: imageRef("agent"),
+  },
   convergeTimeoutSeconds,
 });
 

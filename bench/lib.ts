@@ -45,7 +45,9 @@ export function phases(resources: Resource[]): Record<string, number> {
             ? "variant"
             : name.endsWith("-frr")
               ? "frr start"
-              : "host addressing";
+              : name.endsWith("-etcd")
+                ? "registry"
+                : "host addressing";
     const s = (spans[phase] ??= [t.start, t.end]);
     s[0] = Math.min(s[0], t.start);
     s[1] = Math.max(s[1], t.end);

@@ -248,14 +248,14 @@ export function paths(t: Topology): Check {
 function tableCheck<E>(
   name: string,
   read: (ctx: CheckContext, vtep: string) => Promise<E[]>,
-  expect: (ctx: CheckContext, vtep: string, entries: E[]) => string | undefined,
+  expect: (ctx: CheckContext, vtep: string, entries: E[]) => string | undefined | Promise<string | undefined>,
 ): Check {
   return {
     name: `tables: ${name}`,
     async run(ctx) {
       const problems: string[] = [];
       for (const v of ctx.t.nodes.filter((n) => n.kind === "vtep")) {
-        const p = expect(ctx, v.name, await read(ctx, v.name));
+        const p = await expect(ctx, v.name, await read(ctx, v.name));
         if (p) problems.push(`${v.name}: ${p}`);
       }
       return {
@@ -269,7 +269,11 @@ function tableCheck<E>(
 /** The VXLAN device's FDB on every VTEP. */
 export const fdbCheck = (
   name: string,
-  expect: (ctx: CheckContext, vtep: string, fdb: FdbEntry[]) => string | undefined,
+  expect: (
+    ctx: CheckContext,
+    vtep: string,
+    fdb: FdbEntry[],
+  ) => string | undefined | Promise<string | undefined>,
 ) => tableCheck(name, vxlanFdb, expect);
 
 /** The VXLAN device's neighbour table on every VTEP. */

@@ -2,6 +2,7 @@
 import { docker } from "../docker/client";
 import { exec } from "../docker/ops";
 import { DEFAULTS, LABEL_PREFIX, VXLAN } from "../model";
+import { AGENT_FILES } from "../overlay/agent";
 
 export interface NodeStatus {
   node: string;
@@ -15,6 +16,10 @@ export interface NodeStatus {
   ospfNeighbors?: number;
   /** VTEPs: the VXLAN device exists. */
   vxlan?: boolean;
+  /** Registry: etcd answers its health check. */
+  etcd?: boolean;
+  /** Agents: connected to the registry, and resident memory. */
+  agent?: { registry: string; rssBytes: number };
 }
 
 export interface StackStatus {
@@ -32,6 +37,15 @@ const json = <T>(s: string, fallback: T): T => {
 
 async function nodeHealth(n: NodeStatus): Promise<NodeStatus> {
   if (!n.running || n.kind === "host") return n;
+  if (n.kind === "registry") {
+    const r = await exec(n.container, ["etcdctl", "endpoint", "health", "-w", "json"]);
+    return { ...n, etcd: json<{ health?: boolean }[]>(r.stdout, [])[0]?.health === true };
+  }
+  if (n.kind === "agent") {
+    const r = await exec(n.container, ["cat", AGENT_FILES.status]);
+    const st = json<{ registry?: string; rssBytes?: number }>(r.stdout, {});
+    return { ...n, agent: { registry: st.registry ?? "no status", rssBytes: st.rssBytes ?? 0 } };
+  }
   const frr = await exec(n.container, [
     "sh",
     "-c",
@@ -66,7 +80,7 @@ export async function labStatus(project = DEFAULTS.project): Promise<StackStatus
     };
     (stacks.get(stack) ?? stacks.set(stack, []).get(stack))?.push(n);
   }
-  const order = (k: string) => ["router", "vtep", "host"].indexOf(k);
+  const order = (k: string) => ["router", "registry", "vtep", "agent", "host"].indexOf(k);
   const result: StackStatus[] = [];
   for (const [stack, nodes] of [...stacks].sort(([a], [b]) => a.localeCompare(b))) {
     nodes.sort(
@@ -77,9 +91,15 @@ export async function labStatus(project = DEFAULTS.project): Promise<StackStatus
   return result;
 }
 
+function service(n: NodeStatus): string {
+  if (n.etcd !== undefined) return n.etcd ? "etcd healthy" : "etcd DOWN";
+  if (n.agent) return `registry ${n.agent.registry}, ${(n.agent.rssBytes / 1e6).toFixed(0)} MB`;
+  return "-";
+}
+
 export function statusTable(stacks: readonly StackStatus[]): string {
   if (stacks.length === 0) return "no lab is running (start one with `scripts/lab up <variant>`)\n";
-  const rows = [["STACK", "NODE", "KIND", "CONTAINER", "STATE", "FRR", "OSPFv3", "VXLAN"]];
+  const rows = [["STACK", "NODE", "KIND", "CONTAINER", "STATE", "FRR", "OSPFv3", "VXLAN", "SERVICE"]];
   for (const s of stacks) {
     for (const n of s.nodes) {
       rows.push([
@@ -91,6 +111,7 @@ export function statusTable(stacks: readonly StackStatus[]): string {
         n.frr === undefined ? "-" : n.frr ? "up" : "DOWN",
         n.ospfNeighbors === undefined ? "-" : `${n.ospfFull}/${n.ospfNeighbors} full`,
         n.vxlan === undefined ? "-" : n.vxlan ? VXLAN.device : "missing",
+        service(n),
       ]);
     }
   }

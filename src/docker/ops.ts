@@ -14,6 +14,8 @@ export interface ContainerSpec {
   capAdd: string[];
   sysctls: Record<string, string>;
   cmd?: string[];
+  /** A sidecar: joins this container's network namespace (by ID) instead of getting none. */
+  networkOf?: string;
 }
 
 export interface ContainerState {
@@ -37,7 +39,8 @@ export async function createContainer(spec: ContainerSpec): Promise<ContainerSta
   await removeContainer(spec.name);
   const c = await engine.createContainer({
     name: spec.name,
-    Hostname: spec.hostname,
+    // The engine refuses a hostname for a container in another's namespace.
+    Hostname: spec.networkOf ? undefined : spec.hostname,
     Image: spec.image,
     Cmd: spec.cmd,
     Labels: spec.labels,
@@ -45,7 +48,7 @@ export async function createContainer(spec: ContainerSpec): Promise<ContainerSta
       // tini as PID 1 reaps the zombies FRR's scripts leave behind.
       Init: true,
       // No Docker network at all: every lab link is a veth we wire ourselves.
-      NetworkMode: "none",
+      NetworkMode: spec.networkOf ? `container:${spec.networkOf}` : "none",
       CapAdd: spec.capAdd,
       Sysctls: spec.sysctls,
       RestartPolicy: { Name: "no" },

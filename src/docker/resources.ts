@@ -39,9 +39,20 @@ export interface ContainerInputs {
   capAdd: pulumi.Input<pulumi.Input<string>[]>;
   sysctls: pulumi.Input<Record<string, pulumi.Input<string>>>;
   cmd?: pulumi.Input<pulumi.Input<string>[]>;
+  /** Container ID whose network namespace a sidecar joins: a new instance there means a new sidecar. */
+  networkOf?: pulumi.Input<string>;
 }
 
-const CONTAINER_KEYS = ["name", "image", "hostname", "labels", "capAdd", "sysctls", "cmd"] as const;
+const CONTAINER_KEYS = [
+  "name",
+  "image",
+  "hostname",
+  "labels",
+  "capAdd",
+  "sysctls",
+  "cmd",
+  "networkOf",
+] as const;
 
 const containerProvider: pulumi.dynamic.ResourceProvider = {
   async create(inputs: Ops.ContainerSpec) {

@@ -8,9 +8,20 @@ import type { LabNode, Topology } from "../model";
 const esc = (s: string) =>
   s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
-const BOX = { router: { w: 150, h: 46 }, vtep: { w: 170, h: 46 }, host: { w: 170, h: 58 } } as const;
-const COLORS = { router: "#dbe8f7", vtep: "#e3f2df", host: "#fdf1d8" } as const;
+const BOX = {
+  router: { w: 150, h: 46 },
+  registry: { w: 170, h: 46 },
+  vtep: { w: 170, h: 46 },
+  host: { w: 170, h: 58 },
+} as const;
+const COLORS = { router: "#dbe8f7", registry: "#efe0f5", vtep: "#e3f2df", host: "#fdf1d8" } as const;
 const ROW_Y = { router: 70, vtep: 300, host: 470 } as const;
+/** The registry sits with the routers it hangs off; agents are drawn inside their VTEP. */
+const ROWS = [
+  ["router", ["router", "registry"]],
+  ["vtep", ["vtep"]],
+  ["host", ["host"]],
+] as const;
 
 interface Placed {
   node: LabNode;
@@ -32,14 +43,18 @@ function linkLabel(vtep: Placed, peer: Placed, text: string): string {
 
 export function topologySvg(t: Topology): string {
   const byKind = (k: LabNode["kind"]) => t.nodes.filter((n) => n.kind === k);
-  const columns = Math.max(byKind("router").length, byKind("vtep").length, byKind("host").length);
+  const columns = Math.max(
+    byKind("router").length + byKind("registry").length,
+    byKind("vtep").length,
+    byKind("host").length,
+  );
   const width = Math.max(720, columns * 200 + 80);
   const height = 530;
   const placed = new Map<string, Placed>();
-  for (const kind of ["router", "vtep", "host"] as const) {
-    const nodes = byKind(kind);
+  for (const [row, kinds] of ROWS) {
+    const nodes = kinds.flatMap((k) => byKind(k));
     const step = width / (nodes.length + 1);
-    nodes.forEach((node, i) => placed.set(node.name, { node, x: step * (i + 1), y: ROW_Y[kind] }));
+    nodes.forEach((node, i) => placed.set(node.name, { node, x: step * (i + 1), y: ROW_Y[row] }));
   }
   // Hosts sit under their VTEP when there is room: the picture reads like the seed's.
   const out: string[] = [];
@@ -57,15 +72,20 @@ export function topologySvg(t: Topology): string {
     const prefix = l.a.address?.replace(/::2\/64$/, "::/64") ?? "";
     out.push(
       `<g class="link" data-link="${esc(l.name)}" data-kind="${l.kind}">`,
-      `<line x1="${a.x}" y1="${a.y}" x2="${b.x}" y2="${b.y}" stroke="${l.kind === "underlay" ? "#4a6fa5" : "#999"}" stroke-width="${l.kind === "underlay" ? 1.5 : 1}"/>`,
-      linkLabel(a, b, l.kind === "underlay" ? `${l.a.iface} ${prefix}` : l.a.iface),
+      `<line x1="${a.x}" y1="${a.y}" x2="${b.x}" y2="${b.y}" stroke="${l.kind === "access" ? "#999" : "#4a6fa5"}" stroke-width="${l.kind === "access" ? 1 : 1.5}"/>`,
+      linkLabel(a, b, l.kind === "access" ? l.a.iface : `${l.a.iface} ${prefix}`),
       `</g>`,
     );
   }
   for (const { node, x, y } of placed.values()) {
-    const { w, h } = BOX[node.kind];
+    if (node.kind === "agent") continue;
+    const agent = t.registry?.agents[node.name];
+    const w = BOX[node.kind].w;
+    const h = BOX[node.kind].h + (agent ? 13 : 0);
     const lines = [node.name];
     if (node.loopback) lines.push(`lo ${node.loopback}`);
+    if (node.name === t.registry?.node) lines.push(`etcd ${t.registry.url.replace("http://", "")}`);
+    if (agent) lines.push(`+ ${agent}`);
     const host = t.hosts.find((hh) => hh.name === node.name);
     if (host) lines.push(host.address, host.mac);
     out.push(

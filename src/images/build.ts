@@ -1,10 +1,12 @@
-import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, createReadStream, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type Dockerode from "dockerode";
+import { build as esbuild } from "esbuild";
 import { docker } from "../docker/client";
 import { debianMirror } from "../bootstrap/host";
 import { runOk } from "../util/proc";
+import { REPO_ROOT } from "../util/paths";
 import {
   definitionHash,
   IMAGE_NAMES,
@@ -25,7 +27,7 @@ export async function ensureImages(names: readonly ImageName[] = IMAGE_NAMES): P
   const outcomes: string[] = [];
   for (const name of names) {
     const def = readDefinition(name);
-    const ref = `${imageRepo(name)}:${definitionHash(def.files)}`;
+    const ref = `${imageRepo(name)}:${definitionHash(def.hashInputs)}`;
     const tags = (await docker().listImages({ filters: { reference: [imageRepo(name)] } })).flatMap(
       (i) => i.RepoTags ?? [],
     );
@@ -89,8 +91,14 @@ export async function buildImage(def: ImageDefinition, ref: string): Promise<num
     const [repo, tag] = rootfsRef.split(":") as [string, string];
     await follow(engine, await engine.importImage(createReadStream(tar) as unknown as string, { repo, tag }));
     rmSync(tar);
+    const context = join(work, "context");
+    // A copy keeps the files' modes: scripts stay executable without a RUN step.
+    cpSync(def.dir, context, { recursive: true });
+    for (const [out, entry] of Object.entries(def.spec.bundles)) {
+      await bundle(join(REPO_ROOT, entry), join(context, out));
+    }
     const stream = await engine.buildImage(
-      { context: def.dir, src: def.files.map((f) => f.path) },
+      { context, src: [...def.files.map((f) => f.path), ...Object.keys(def.spec.bundles)] },
       { t: ref, buildargs: { ROOTFS: rootfsRef }, labels, rm: true, forcerm: true, nocache: false },
     );
     await follow(engine, stream);
@@ -104,6 +112,19 @@ export async function buildImage(def: ImageDefinition, ref: string): Promise<num
       .remove({ noprune: true })
       .catch(() => undefined);
   }
+}
+
+/** One self-contained script for Node 20, nothing to install beside it. */
+async function bundle(entry: string, outfile: string): Promise<void> {
+  await esbuild({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: "node",
+    target: "node20",
+    format: "cjs",
+    logLevel: "error",
+  });
 }
 
 export function parseVersions(text: string): Record<string, string> {

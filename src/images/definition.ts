@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
-import { join, relative } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { REPO_ROOT } from "../util/paths";
 
-export const IMAGE_NAMES = ["frr", "host"] as const;
+export const IMAGE_NAMES = ["frr", "host", "registry", "agent"] as const;
 export type ImageName = (typeof IMAGE_NAMES)[number];
 
 /** Bump when the build procedure itself changes, to rebuild every image. */
@@ -15,17 +15,29 @@ export interface ImageSpec {
   packages: string[];
   /** label -> Debian package whose installed version the label records. */
   versionLabels: Record<string, string>;
+  /**
+   * Output file in the build context -> TypeScript entry (repo-relative),
+   * bundled into one script at build time. Every file in the entry's folder
+   * is part of the definition, so a source change gives a new tag.
+   */
+  bundles: Record<string, string>;
 }
 
 export interface ImageDefinition {
   name: ImageName;
   dir: string;
   spec: ImageSpec;
-  /** Every file of images/<name>/, relative path -> content. */
+  /** Every file of images/<name>/, relative path -> content: the build context. */
   files: { path: string; content: Buffer }[];
+  /** The context plus the sources of the bundles: what the tag is a hash of. */
+  hashInputs: { path: string; content: Buffer }[];
 }
 
-export function readDefinition(name: ImageName, imagesDir = join(REPO_ROOT, "images")): ImageDefinition {
+export function readDefinition(
+  name: ImageName,
+  imagesDir = join(REPO_ROOT, "images"),
+  repoRoot = REPO_ROOT,
+): ImageDefinition {
   const dir = join(imagesDir, name);
   const files = listFiles(dir).map((p) => ({ path: relative(dir, p), content: readFileSync(p) }));
   const specFile = files.find((f) => f.path === "image.json");
@@ -34,7 +46,20 @@ export function readDefinition(name: ImageName, imagesDir = join(REPO_ROOT, "ima
   if (!spec.suite || !Array.isArray(spec.packages) || spec.packages.length === 0) {
     throw new Error(`${dir}/image.json needs "suite" and a non-empty "packages" list`);
   }
-  return { name, dir, spec: { ...spec, versionLabels: spec.versionLabels ?? {} }, files };
+  const bundles = spec.bundles ?? {};
+  const sources = Object.values(bundles).flatMap((entry) =>
+    listFiles(join(repoRoot, dirname(entry))).map((p) => ({
+      path: `bundle-source/${relative(repoRoot, p)}`,
+      content: readFileSync(p),
+    })),
+  );
+  return {
+    name,
+    dir,
+    spec: { ...spec, versionLabels: spec.versionLabels ?? {}, bundles },
+    files,
+    hashInputs: [...files, ...sources],
+  };
 }
 
 /** A hash of everything that defines the image: any change gives a new tag. */
@@ -52,7 +77,7 @@ export const imageRepo = (name: ImageName) => `vxlan-lab/${name}`;
 
 /** The tag the lab uses for an image: built only from the definition. */
 export function imageRef(name: ImageName, imagesDir?: string): string {
-  return `${imageRepo(name)}:${definitionHash(readDefinition(name, imagesDir).files)}`;
+  return `${imageRepo(name)}:${definitionHash(readDefinition(name, imagesDir).hashInputs)}`;
 }
 
 function listFiles(dir: string): string[] {

@@ -5,13 +5,14 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { Container, Exec, Link } from "../docker/resources";
-import type { Topology } from "../model";
-import { convergenceTargets, frrCommands, hostCommands } from "../underlay/commands";
+import type { NodeKind, Topology } from "../model";
+import { convergenceTargets, frrCommands, hostCommands, registryCommands } from "../underlay/commands";
 import { Converged } from "../underlay/converged";
 
 export interface LabArgs {
   topology: Topology;
-  images: { frr: string; host: string };
+  /** Image per node kind: routers and VTEPs share the FRR image. */
+  images: { frr: string; host: string; registry: string; agent: string };
   convergeTimeoutSeconds?: number;
 }
 
@@ -28,16 +29,25 @@ export class Lab extends pulumi.ComponentResource {
     this.topology = t;
     const child = { parent: this };
 
+    const imageOf: Record<NodeKind, string> = {
+      router: args.images.frr,
+      vtep: args.images.frr,
+      host: args.images.host,
+      registry: args.images.registry,
+      agent: args.images.agent,
+    };
+    // Nodes are ordered so that a sidecar's VTEP exists before it.
     for (const n of t.nodes) {
       this.containers[n.name] = new Container(
         n.name,
         {
           name: n.container,
           hostname: n.name,
-          image: n.kind === "host" ? args.images.host : args.images.frr,
+          image: imageOf[n.kind],
           labels: n.labels,
           capAdd: n.capabilities,
           sysctls: n.sysctls,
+          ...(n.netns ? { networkOf: this.node(n.netns).containerId } : {}),
         },
         child,
       );
@@ -61,21 +71,31 @@ export class Lab extends pulumi.ComponentResource {
       (linksOf[l.b.node] ??= []).push(link);
     }
 
+    const setup: Partial<Record<NodeKind, { step: string; commands: (node: string) => string[] }>> = {
+      router: { step: "frr", commands: (node) => frrCommands(t, node) },
+      vtep: { step: "frr", commands: (node) => frrCommands(t, node) },
+      host: { step: "address", commands: (node) => hostCommands(t, node) },
+      registry: { step: "etcd", commands: () => registryCommands(t) },
+      // agent: configured by its variant, once the VTEP's VXLAN device exists.
+    };
     for (const n of t.nodes) {
+      const s = setup[n.kind];
+      if (!s) continue;
       const c = this.node(n.name);
+      const addressed = n.kind === "host" || n.kind === "registry";
       this.configured[n.name] = new Exec(
-        `${n.name}-${n.kind === "host" ? "address" : "frr"}`,
+        `${n.name}-${s.step}`,
         {
           container: c.name,
           containerId: c.containerId,
-          // A host's address lives on its veth and goes with it. zebra owns the
+          // A host's (or the registry's) address lives on its veth and goes with it. zebra owns the
           // FRR nodes' link addresses by interface name and puts them back on a
           // recreated veth; restarting FRR there would drop its LSDB, and the
           // recreated neighbour's fresh LSAs could then tie with its stale ones
           // still held elsewhere (same sequence number: measured, never converges).
-          wiring: n.kind === "host" ? this.wiring(n.name) : undefined,
+          wiring: addressed ? this.wiring(n.name) : undefined,
           node: n.name,
-          commands: n.kind === "host" ? hostCommands(t, n.name) : frrCommands(t, n.name),
+          commands: s.commands(n.name),
         },
         // FRR starts once its interfaces exist, so it never sees a half-wired node.
         { ...child, dependsOn: linksOf[n.name] ?? [] },
@@ -87,6 +107,7 @@ export class Lab extends pulumi.ComponentResource {
       "underlay-converged",
       {
         vteps,
+        services: t.registry ? [t.registry.address] : [],
         timeoutSeconds: args.convergeTimeoutSeconds ?? 90,
         instances: vteps.map((v) => this.node(v.node).containerId),
       },

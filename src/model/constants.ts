@@ -41,6 +41,15 @@ export const RSC_GATEWAYS: Readonly<Record<"overlay" | "rsc", Readonly<OverlayGa
   rsc: { address: "2001:db8:fe::1", mac: "02:00:00:00:00:02" },
 };
 
+/** The dynamic variants' registry: one etcd on its own /64 behind the first router. */
+export const REGISTRY = {
+  node: "registry",
+  prefix: "2001:db8:fffe::/64",
+  address: "2001:db8:fffe::2",
+  gateway: "2001:db8:fffe::1",
+  port: 2379,
+} as const;
+
 /** Docker container names are built from the stack name. */
 export const STACK_NAME = /^[a-z0-9][a-z0-9-]{0,30}$/;
 /** Pulumi project names; also used as a label value. */
@@ -59,6 +68,10 @@ export const CAPABILITIES: Readonly<Record<NodeKind, readonly string[]>> = {
   router: ["NET_ADMIN", "NET_RAW", "SYS_ADMIN"],
   vtep: ["NET_ADMIN", "NET_RAW", "SYS_ADMIN"],
   host: ["NET_ADMIN", "NET_RAW"],
+  // Addresses its link and sets its one route; etcd itself needs nothing.
+  registry: ["NET_ADMIN"],
+  // FDB and neighbour entries, and the nftables set it learns local hosts from.
+  agent: ["NET_ADMIN"],
 };
 
 const IPV6_ON: Readonly<Record<string, string>> = {
@@ -71,6 +84,9 @@ export const SYSCTLS: Readonly<Record<NodeKind, Readonly<Record<string, string>>
   vtep: { ...IPV6_ON, "net.ipv6.conf.all.forwarding": "1" },
   // Host MACs are fixed and unique, so DAD only costs a second before the address is usable.
   host: { ...IPV6_ON, "net.ipv6.conf.all.accept_dad": "0", "net.ipv6.conf.default.accept_dad": "0" },
+  registry: IPV6_ON,
+  // The engine refuses net.* sysctls for a container in another's namespace; the VTEP's apply.
+  agent: {},
 };
 
 export const LABEL_PREFIX = "vxlan-lab";

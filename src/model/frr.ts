@@ -26,8 +26,8 @@ const ALL_DAEMONS = [
 
 function frrNode(t: Topology, name: string): LabNode {
   const node = getNode(t, name);
-  if (node.kind === "host") {
-    throw new Error(`${name} is a host and runs no FRR; FRR nodes are routers and VTEPs`);
+  if (node.kind !== "router" && node.kind !== "vtep") {
+    throw new Error(`${name} is a ${node.kind} and runs no FRR; FRR nodes are routers and VTEPs`);
   }
   return node;
 }
@@ -74,6 +74,14 @@ export function frrConfig(t: Topology, node: string): string {
     // MLD on router links learns which VTEPs joined the group.
     if (multicast) lines.push(" ipv6 pim", " ipv6 mld");
     lines.push("exit", "!");
+  }
+
+  // A service link (the registry's) is advertised but has no OSPF neighbour.
+  const serviceLinks = new Set(t.links.filter((l) => l.kind === "service").map((l) => l.name));
+  for (const iface of n.interfaces.filter((i) => serviceLinks.has(i.link))) {
+    lines.push(`interface ${iface.name}`);
+    if (iface.address !== undefined) lines.push(` ipv6 address ${iface.address}`);
+    lines.push(" ipv6 ospf6 area 0", " ipv6 ospf6 passive", "exit", "!");
   }
 
   lines.push("router ospf6");

@@ -4,6 +4,7 @@ import {
   LABEL_PREFIX,
   LIMITS,
   PROJECT_NAME,
+  REGISTRY,
   RSC_GATEWAYS,
   RSC_PREFIX,
   STACK_NAME,
@@ -12,9 +13,19 @@ import {
   VXLAN_OVERHEAD,
 } from "./constants";
 import { TopologyError } from "./errors";
-import type { Iface, LabNode, LabSpec, Link, NodeKind, OverlayHost, OverlaySubnet, Topology } from "./types";
+import type {
+  Iface,
+  LabNode,
+  LabSpec,
+  Link,
+  NodeKind,
+  OverlayHost,
+  OverlaySubnet,
+  RegistryParams,
+  Topology,
+} from "./types";
 import { validateTopology } from "./validate";
-import { VARIANTS, isVariant, type VariantName } from "./variants";
+import { VARIANTS, isDynamic, isVariant, type VariantName } from "./variants";
 
 const hex = (n: number): string => n.toString(16);
 
@@ -241,7 +252,42 @@ function build(c: CheckedSpec): Topology {
     }
   });
 
-  const nodes = [...routers, ...vteps, ...hostNodes];
+  const extra: LabNode[] = [];
+  let registry: RegistryParams | undefined;
+  const firstRouter = routers[0];
+  if (isDynamic(c.variant) && firstRouter !== undefined) {
+    extra.push(makeNode(c, REGISTRY.node, "registry"));
+    const net = REGISTRY.prefix.split("/")[1];
+    links.push({
+      name: `${REGISTRY.node}-${firstRouter.name}`.toLowerCase(),
+      kind: "service",
+      a: {
+        node: REGISTRY.node,
+        iface: firstRouter.name.toLowerCase(),
+        address: `${REGISTRY.address}/${net}`,
+      },
+      b: { node: firstRouter.name, iface: REGISTRY.node, address: `${REGISTRY.gateway}/${net}` },
+      mtu: c.mtu,
+    });
+    const agents: Record<string, string> = {};
+    for (const v of vteps) {
+      const agent = makeNode(c, `${v.name}-agent`, "agent");
+      agent.netns = v.name;
+      extra.push(agent);
+      agents[v.name] = agent.name;
+    }
+    registry = {
+      node: REGISTRY.node,
+      address: REGISTRY.address,
+      gateway: REGISTRY.gateway,
+      port: REGISTRY.port,
+      url: `http://[${REGISTRY.address}]:${REGISTRY.port}`,
+      keyPrefix: `/vxlan-lab/${VXLAN.vni}/`,
+      agents,
+    };
+  }
+
+  const nodes = [...routers, ...vteps, ...hostNodes, ...extra];
   const byName = new Map(nodes.map((n) => [n.name, n]));
   for (const link of links) {
     for (const [end, other] of [
@@ -269,6 +315,7 @@ function build(c: CheckedSpec): Topology {
     underlay: { mtu: c.mtu },
     overlay: { mtu: overlayMtu, subnets },
     placement: [...c.placement],
+    ...(registry ? { registry } : {}),
   };
 }
 

@@ -1,7 +1,11 @@
 // The resolved topology: the only description of the lab that the rest of the project reads.
 import type { VariantName } from "./variants";
 
-export type NodeKind = "router" | "vtep" | "host";
+/**
+ * registry: the dynamic variants' key-value store (etcd) on the underlay.
+ * agent: a VTEP's controller, a sidecar sharing that VTEP's network namespace.
+ */
+export type NodeKind = "router" | "vtep" | "host" | "registry" | "agent";
 
 /** Raw input, as a user or the stack config gives it. Checked by resolveTopology. */
 export interface LabSpec {
@@ -40,8 +44,9 @@ export interface LinkEnd {
 export interface Link {
   /** "<a>-<b>" in lower case, e.g. "s1-r1" or "s2-h2". */
   name: string;
-  kind: "underlay" | "access";
-  /** The VTEP side for both kinds. */
+  /** service: a non-routing node (the registry) on a router, advertised by the router as a passive link. */
+  kind: "underlay" | "access" | "service";
+  /** The VTEP side (underlay, access) or the service side. */
   a: LinkEnd;
   /** The router (underlay) or host (access) side. */
   b: LinkEnd;
@@ -58,6 +63,8 @@ export interface LabNode {
   /** OSPFv3 router ID (dotted quad). Routers and VTEPs only. */
   routerId?: string;
   interfaces: Iface[];
+  /** A sidecar shares this node's network namespace and has no interfaces of its own. */
+  netns?: string;
   /** Added on top of the engine's default capability set. */
   capabilities: string[];
   sysctls: Record<string, string>;
@@ -102,7 +109,7 @@ export interface Topology {
   project: string;
   stack: string;
   variant: VariantName;
-  /** Routers R1.., then VTEPs S1.., then hosts H1... */
+  /** Routers R1.., then VTEPs S1.., then hosts H1.., then (dynamic variants) the registry and one agent per VTEP. */
   nodes: LabNode[];
   /** Underlay links (S1-R1, S1-R2, S2-R1, ...), then access links in host order. */
   links: Link[];
@@ -116,4 +123,21 @@ export interface Topology {
   overlay: { mtu: number; subnets: OverlaySubnet[] };
   /** Resolved hosts per VTEP, index 0 is S1. */
   placement: number[];
+  /** The dynamic variants' registry and the agents that use it; absent in the others. */
+  registry?: RegistryParams;
+}
+
+export interface RegistryParams {
+  node: string;
+  /** Bare address on its link, where etcd listens. */
+  address: string;
+  /** Its router's side of the link: the registry's route to the underlay. */
+  gateway: string;
+  port: number;
+  /** etcd's client URL as the agents reach it. */
+  url: string;
+  /** Every key of the lab starts with this (per VNI). */
+  keyPrefix: string;
+  /** VTEP name -> its agent's node name. */
+  agents: Record<string, string>;
 }

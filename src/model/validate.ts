@@ -125,8 +125,8 @@ export function validateTopology(t: Topology): string[] {
   for (const l of t.links) {
     const nets = [l.a.address, l.b.address].flatMap((x) => (x === undefined ? [] : [safePrefixOf(x)]));
     const defined = nets.filter((p): p is string => p !== undefined);
-    if (l.kind === "underlay" && defined.length !== 2) {
-      problems.push(`underlay link ${l.name} needs an address with a prefix length on both ends`);
+    if (l.kind !== "access" && defined.length !== 2) {
+      problems.push(`${l.kind} link ${l.name} needs an address with a prefix length on both ends`);
     }
     if (new Set(defined).size > 1) {
       problems.push(
@@ -203,6 +203,14 @@ function checkWiring(t: Topology): string[] {
     for (const i of n.interfaces) {
       if (!links.has(i.link))
         problems.push(`${n.name} ${i.name} refers to link ${i.link}, which does not exist`);
+    }
+  }
+  for (const n of t.nodes.filter((x) => x.netns !== undefined)) {
+    if (nodes.get(n.netns ?? "")?.kind !== "vtep") {
+      problems.push(`${n.name} shares the namespace of ${n.netns}, which is not a VTEP`);
+    }
+    if (n.interfaces.length > 0) {
+      problems.push(`${n.name} shares ${n.netns}'s namespace and cannot have interfaces of its own`);
     }
   }
   for (const h of t.hosts) {

@@ -30,6 +30,26 @@ export function hostCommands(t: Topology, host: string): string[] {
   ];
 }
 
+/**
+ * The registry: its link address, one route back into the underlay through
+ * its router (it runs no routing daemon), then etcd, waited on until healthy.
+ */
+export function registryCommands(t: Topology): string[] {
+  const r = t.registry;
+  if (!r) throw new Error(`variant ${t.variant} has no registry`);
+  const n = t.nodes.find((x) => x.name === r.node);
+  const iface = n?.interfaces[0];
+  if (!iface?.address) throw new Error(`registry ${r.node} has no addressed link`);
+  return [
+    "ip -6 addr flush dev " + iface.name + " scope global",
+    `ip -6 addr add ${iface.address} dev ${iface.name} nodad`,
+    `ip link set ${iface.name} up`,
+    // Everything of the lab (loopbacks, links) is under 2001:db8::/32; no default route.
+    `ip -6 route replace 2001:db8::/32 via ${r.gateway} dev ${iface.name}`,
+    `REGISTRY_ADDRESS=${r.address} registry-start`,
+  ];
+}
+
 /** What the convergence wait needs to know about each VTEP. */
 export function convergenceTargets(t: Topology): { node: string; container: string; loopback: string }[] {
   return t.nodes

@@ -14,6 +14,8 @@ function impl(): typeof Convergence {
 
 interface Props {
   vteps: Convergence.VtepTarget[];
+  /** Addresses every VTEP must reach as well (the registry). */
+  services?: string[];
   timeoutSeconds: number;
   /** Changes with any VTEP's container: a new one must converge again. */
   instances: string[];
@@ -22,7 +24,11 @@ interface Props {
 const provider: pulumi.dynamic.ResourceProvider = {
   async create(inputs: Props) {
     const start = Date.now();
-    const seconds = await impl().waitConverged(inputs.vteps, inputs.timeoutSeconds * 1000);
+    const seconds = await impl().waitConverged(
+      inputs.vteps,
+      inputs.timeoutSeconds * 1000,
+      inputs.services ?? [],
+    );
     return {
       id: inputs.vteps.map((v) => v.container).join(","),
       outs: { ...inputs, seconds, timing: { start, end: Date.now() } },
@@ -30,7 +36,8 @@ const provider: pulumi.dynamic.ResourceProvider = {
   },
   async diff(_id: string, olds: Props, news: Props) {
     const changed =
-      JSON.stringify([olds.vteps, olds.instances]) !== JSON.stringify([news.vteps, news.instances]);
+      JSON.stringify([olds.vteps, olds.services, olds.instances]) !==
+      JSON.stringify([news.vteps, news.services, news.instances]);
     return { changes: changed, replaces: changed ? ["instances"] : [] };
   },
   async delete() {},
@@ -42,7 +49,12 @@ export class Converged extends pulumi.dynamic.Resource {
 
   constructor(
     name: string,
-    args: { vteps: Convergence.VtepTarget[]; timeoutSeconds: number; instances: pulumi.Input<string>[] },
+    args: {
+      vteps: Convergence.VtepTarget[];
+      services?: string[];
+      timeoutSeconds: number;
+      instances: pulumi.Input<string>[];
+    },
     opts?: pulumi.CustomResourceOptions,
   ) {
     super(provider, name, { ...args, seconds: undefined }, opts, "vxlan-lab", "Converged");

@@ -15,24 +15,35 @@ export async function missingRoutes(v: VtepTarget, all: readonly VtepTarget[]): 
   return all.filter((o) => o !== v && !dsts.has(o.loopback)).map((o) => o.loopback);
 }
 
-/** Loopbacks that do not answer a ping sourced from the VTEP's own loopback. */
-export async function unreachable(v: VtepTarget, all: readonly VtepTarget[]): Promise<string[]> {
-  const others = all.filter((o) => o !== v);
+/** Loopbacks (and service addresses) that do not answer a ping sourced from the VTEP's own loopback. */
+export async function unreachable(
+  v: VtepTarget,
+  all: readonly VtepTarget[],
+  services: readonly string[] = [],
+): Promise<string[]> {
+  const others = [...all.filter((o) => o !== v).map((o) => o.loopback), ...services];
   const results = await Promise.all(
-    others.map((o) => ops.exec(v.container, ["ping", "-6", "-c1", "-W1", "-I", v.loopback, o.loopback])),
+    others.map((a) => ops.exec(v.container, ["ping", "-6", "-c1", "-W1", "-I", v.loopback, a])),
   );
-  return others.filter((_, i) => results[i]?.code !== 0).map((o) => o.loopback);
+  return others.filter((_, i) => results[i]?.code !== 0);
 }
 
-/** Bounded wait; on timeout the error names every VTEP still missing a peer. */
-export async function waitConverged(all: readonly VtepTarget[], timeoutMs: number): Promise<number> {
+/**
+ * Bounded wait; on timeout the error names every VTEP still missing a peer.
+ * services: addresses every VTEP must reach too (the registry of the dynamic variants).
+ */
+export async function waitConverged(
+  all: readonly VtepTarget[],
+  timeoutMs: number,
+  services: readonly string[] = [],
+): Promise<number> {
   const start = Date.now();
   let last: string[] = [];
   while (true) {
     last = [];
     for (const v of all) {
       const missing = await missingRoutes(v, all);
-      const bad = missing.length ? missing : await unreachable(v, all);
+      const bad = missing.length ? missing : await unreachable(v, all, services);
       if (bad.length)
         last.push(`${v.node} cannot reach ${bad.join(", ")}${missing.length ? " (no route)" : ""}`);
     }

@@ -1,5 +1,5 @@
 /**
- * Each static variant end to end on the real engine: up, every check of the
+ * Each variant end to end on the real engine: up, every check of the
  * variant passes (the same report `scripts/lab check --json` prints), destroy
  * leaves nothing. Test stacks are named e2e-<variant> so a developer's own
  * lab stacks are never touched.
@@ -7,6 +7,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { checkStack } from "../../src/cli/check";
 import type { StackStatus } from "../../src/cli/status";
+import { resolveTopology } from "../../src/model";
 import { REPO_ROOT } from "../../src/util/paths";
 import { run } from "../../src/util/proc";
 import { containersOf, ok, teardown, up } from "./lab";
@@ -17,6 +18,9 @@ const cases = [
   { variant: "unicast-static-nd", perBumFrame: 0 },
   { variant: "unicast-static-rsc", perBumFrame: 2 },
   { variant: "multicast", perBumFrame: 1 },
+  // One neighbour solicitation to the one VTEP its solicited-node entry names.
+  { variant: "unicast-dynamic-l2", perBumFrame: 1 },
+  { variant: "unicast-dynamic-nd", perBumFrame: 0 },
 ] as const;
 
 describe.each(cases)("$variant", ({ variant, perBumFrame }) => {
@@ -40,10 +44,13 @@ describe.each(cases)("$variant", ({ variant, perBumFrame }) => {
     const r = await run(`${REPO_ROOT}/scripts/lab`, ["status", "--json"]);
     expect(r.code, r.stderr).toBe(0);
     const mine = (JSON.parse(r.stdout) as StackStatus[]).find((s) => s.stack === stack);
-    expect(mine?.nodes.length).toBe(9);
+    const t = resolveTopology({ stack, variant });
+    expect(mine?.nodes.map((n) => n.node).sort()).toEqual(t.nodes.map((n) => n.name).sort());
     for (const n of mine?.nodes ?? []) {
       expect(n.running, n.node).toBe(true);
-      if (n.kind !== "host") expect([n.node, n.frr]).toEqual([n.node, true]);
+      if (n.kind === "router" || n.kind === "vtep") expect([n.node, n.frr]).toEqual([n.node, true]);
+      if (n.kind === "registry") expect([n.node, n.etcd]).toEqual([n.node, true]);
+      if (n.kind === "agent") expect([n.node, n.agent?.registry]).toEqual([n.node, "up"]);
       if (n.kind === "vtep") expect([n.node, n.ospfFull, n.vxlan]).toEqual([n.node, 2, true]);
       if (n.kind === "router") expect([n.node, n.ospfFull]).toEqual([n.node, 3]);
     }

@@ -34,7 +34,12 @@ async function declare() {
   const t = resolveTopology({ stack: "unicast-static-default", variant: "unicast-static-default" });
   const lab = new Lab("lab", {
     topology: t,
-    images: { frr: "vxlan-lab/frr:test", host: "vxlan-lab/host:test" },
+    images: {
+      frr: "vxlan-lab/frr:test",
+      host: "vxlan-lab/host:test",
+      registry: "vxlan-lab/registry:test",
+      agent: "vxlan-lab/agent:test",
+    },
   });
   // Let the mock engine see every registration.
   await new Promise<void>((resolve) => lab.converged.urn.apply(() => resolve()));

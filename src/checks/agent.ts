@@ -1,0 +1,148 @@
+/**
+ * Checks of the dynamic variants' control plane: what the registry holds (read
+ * as JSON with etcdctl) and what each agent reports (its status file, JSON).
+ */
+import type { OverlayHost, Topology } from "../model";
+import { bareAddress as address } from "../overlay/commands";
+import { AGENT_FILES } from "../overlay/agent";
+import { setDiff } from "./common";
+import type { Check, CheckContext } from "./types";
+
+/** The part of the agent's status file the checks read. */
+export interface AgentStatus {
+  pid: number;
+  registry: "up" | "down";
+  misses: { l2: number; l3: number };
+  resolved: { l2: number; l3: number };
+  unknown: { l2: number; l3: number };
+  installed: { fdb: number; neigh: number; multicast: number };
+  rssBytes: number;
+}
+
+export function agentOf(t: Topology, vtep: string): string {
+  const a = t.registry?.agents[vtep];
+  if (!a) throw new Error(`${vtep} has no agent (variant ${t.variant})`);
+  return a;
+}
+
+export async function agentStatus(ctx: CheckContext, vtep: string): Promise<AgentStatus> {
+  const r = await ctx.exec(agentOf(ctx.t, vtep), ["cat", AGENT_FILES.status]);
+  if (r.code !== 0) throw new Error(`${vtep}'s agent has no status file: ${r.stderr.trim()}`);
+  return JSON.parse(r.stdout) as AgentStatus;
+}
+
+interface EtcdKv {
+  key: string;
+  value?: string;
+  lease?: number | string;
+}
+
+/** Every key under the lab's prefix, decoded, with its lease. */
+export async function registryEntries(
+  ctx: CheckContext,
+): Promise<{ key: string; value: Record<string, string>; lease: string }[]> {
+  const r = ctx.t.registry;
+  if (!r) throw new Error(`variant ${ctx.t.variant} has no registry`);
+  const out = await ctx.exec(r.node, ["etcdctl", "get", "--prefix", r.keyPrefix, "-w", "json"]);
+  if (out.code !== 0) throw new Error(`etcdctl get exited ${out.code}: ${out.stderr.trim()}`);
+  const kvs = (JSON.parse(out.stdout) as { kvs?: EtcdKv[] }).kvs ?? [];
+  const b64 = (s: string | undefined) => Buffer.from(s ?? "", "base64").toString("utf8");
+  return kvs.map((kv) => ({
+    key: b64(kv.key),
+    value: JSON.parse(b64(kv.value) || "{}") as Record<string, string>,
+    lease: String(kv.lease ?? "0"),
+  }));
+}
+
+/** Each host is in the registry, MAC -> its VTEP and address -> MAC, under a lease, published by its own VTEP. */
+export function registryHoldsHosts(t: Topology): Check {
+  return {
+    name: `registry: every host is published by its VTEP (MAC -> VTEP, IPv6 -> MAC), each under a lease`,
+    async run(ctx) {
+      const prefix = t.registry?.keyPrefix ?? "";
+      const entries = await registryEntries(ctx);
+      const loopback = (vtep: string) => t.nodes.find((n) => n.name === vtep)?.loopback ?? "";
+      const seen = entries.map((e) =>
+        e.key.startsWith(`${prefix}mac/`)
+          ? `mac ${e.key.slice(prefix.length + 4)} -> ${e.value.vtep}`
+          : `ip ${e.key.slice(prefix.length + 3)} -> ${e.value.mac}`,
+      );
+      const wanted = t.hosts.flatMap((h) => [
+        `mac ${h.mac} -> ${loopback(h.vtep)}`,
+        `ip ${address(h)} -> ${h.mac}`,
+      ]);
+      const unleased = entries.filter((e) => e.lease === "0").map((e) => e.key);
+      const missing = setDiff(
+        seen.filter((x) => wanted.includes(x)),
+        wanted,
+      );
+      // Whatever else a host sends from is learned too: shown, not a failure.
+      const extra = seen.filter((x) => !wanted.includes(x));
+      const bad = [missing, unleased.length ? `without a lease: ${unleased.join(", ")}` : undefined].filter(
+        Boolean,
+      );
+      const also = extra.length ? `; also learned: ${extra.join(", ")}` : "";
+      return {
+        ok: bad.length === 0,
+        detail: bad.length ? bad.join("; ") : `${entries.length} entries, all leased${also}`,
+      };
+    },
+  };
+}
+
+/** Every agent serves: registry reachable, nothing failed on its channels. */
+export function agentsHealthy(t: Topology): Check {
+  const vteps = t.nodes.filter((n) => n.kind === "vtep").map((n) => n.name);
+  return {
+    name: `agents: one per VTEP, connected to the registry`,
+    async run(ctx) {
+      const statuses = await Promise.all(vteps.map((v) => agentStatus(ctx, v)));
+      const down = vteps.filter((_, i) => statuses[i]?.registry !== "up");
+      const rss = statuses.map((s) => Math.round((s.rssBytes ?? 0) / 1e6));
+      return {
+        ok: down.length === 0,
+        detail: down.length
+          ? `registry down for ${down.join(", ")}`
+          : `all up; resident memory ${rss.join(", ")} MB`,
+      };
+    },
+  };
+}
+
+/**
+ * A frame to a MAC nobody registered: the miss reaches the agent, which
+ * counts it and installs nothing (no guess, no flood).
+ */
+export function unknownMissCounted(host: OverlayHost, mac = "50:54:33:00:00:fe"): Check {
+  const ip = "2001:db8:ff::fe";
+  return {
+    name: `unknown MAC ${mac} from ${host.name}: ${host.vtep}'s agent counts the miss and installs nothing`,
+    async run(ctx) {
+      const before = await agentStatus(ctx, host.vtep);
+      await ctx.exec(host.name, [
+        "ip",
+        "-6",
+        "neigh",
+        "replace",
+        ip,
+        "lladdr",
+        mac,
+        "dev",
+        "eth0",
+        "nud",
+        "permanent",
+      ]);
+      await ctx.exec(host.name, ["ping", "-6", "-c2", "-i0.2", "-W1", ip]);
+      await ctx.exec(host.name, ["ip", "-6", "neigh", "del", ip, "dev", "eth0"]);
+      await new Promise((r) => setTimeout(r, 1200));
+      const after = await agentStatus(ctx, host.vtep);
+      const fdb = await ctx.exec(host.vtep, ["bridge", "-j", "fdb", "show", "dev", ctx.t.vxlan.device]);
+      const installed = (JSON.parse(fdb.stdout || "[]") as { mac: string }[]).some((e) => e.mac === mac);
+      const counted = after.unknown.l2 - before.unknown.l2;
+      return {
+        ok: counted > 0 && !installed,
+        detail: `${counted} unknown L2 miss(es) counted, ${installed ? "an entry was installed" : "no entry installed"}`,
+      };
+    },
+  };
+}

@@ -1,0 +1,79 @@
+/**
+ * Unicast with dynamic ND entries: `nolearning` + `l2miss` + `l3miss` +
+ * `proxy`, and no multicast FDB entry at all. A neighbour solicitation for a
+ * remote address raises an L3 miss; the agent installs the address -> MAC
+ * neighbour entry from the registry and the VTEP answers the host itself
+ * (proxy). The unicast that follows raises an L2 miss, answered the same way
+ * (the agent installs both at the L3 miss when it can). Nothing is ever
+ * flooded: zero amplification, and only what is asked for gets installed.
+ * Any address a host sends from is learned and published, so unlike
+ * unicast-static-nd there is no isolation by registration.
+ */
+import { agentsHealthy, registryHoldsHosts, unknownMissCounted } from "../src/checks/agent";
+import {
+  address,
+  amplification,
+  fdbCheck,
+  fdbKey,
+  hostPairs,
+  neighCheck,
+  paths,
+  reachability,
+  setDiff,
+  unknownUnicast,
+} from "../src/checks/common";
+import { agentCommands, hostAnnounce } from "../src/overlay/agent";
+import { loopbackOf, remoteHosts, vtepBase } from "../src/overlay/commands";
+import { merge, perVtep, probeHost, type Variant } from "../src/overlay/variant";
+import { ndAnsweredLocally } from "./unicast-static-nd";
+
+export const variant: Variant = {
+  name: "unicast-dynamic-nd",
+  summary:
+    "nolearning + l2miss + l3miss + proxy: an agent answers both misses from the registry; nothing flooded",
+  commands: (t) =>
+    merge(
+      perVtep(t, (v) => vtepBase(t, v, { flags: ["nolearning", "proxy", "l2miss", "l3miss"] })),
+      ...t.nodes
+        .filter((n) => n.kind === "vtep")
+        .map((n) => ({ [t.registry?.agents[n.name] ?? ""]: agentCommands(t, n.name, "nd") })),
+      ...t.hosts.map((h) => ({ [h.name]: hostAnnounce(h) })),
+    ),
+  amplification: () => 0,
+  checks: (t) => {
+    const h = probeHost(t);
+    const remote = t.hosts.find((x) => x.vtep !== h.vtep) ?? h;
+    return [
+      agentsHealthy(t),
+      registryHoldsHosts(t),
+      reachability(hostPairs(t)),
+      fdbCheck(
+        "agent entries only (extern_learn): one per remote MAC, no multicast, no all-zeros",
+        (_ctx, v, fdb) => {
+          const foreign = fdb.filter((e) => !e.flags.includes("extern_learn")).map(fdbKey);
+          if (foreign.length) return `entries the agent did not install: ${foreign.join(", ")}`;
+          return setDiff(
+            fdb.map(fdbKey),
+            remoteHosts(t, v).map((x) => fdbKey({ mac: x.mac, dst: loopbackOf(t, x.vtep) })),
+          );
+        },
+      ),
+      neighCheck(
+        "agent neighbour entries: one permanent entry per remote host, for proxy ND",
+        (_ctx, v, neigh) =>
+          setDiff(
+            neigh.map(
+              (e) =>
+                `${e.dst}=${e.lladdr ?? ""}${e.state?.includes("PERMANENT") ? "" : ` (${(e.state ?? []).join(",")})`}`,
+            ),
+            remoteHosts(t, v).map((x) => `${address(x)}=${x.mac}`),
+          ),
+      ),
+      ndAnsweredLocally(h, remote),
+      amplification(h, 0),
+      unknownUnicast(h, 0),
+      unknownMissCounted(h),
+      paths(t),
+    ];
+  },
+};
