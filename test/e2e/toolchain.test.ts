@@ -1,4 +1,4 @@
-/** The bootstrap's products: the pinned CLI, a working preview, and the two images. */
+/** The bootstrap's products: the pinned CLI, a working preview, and the four images. */
 import { describe, expect, it, afterAll } from "vitest";
 import { pinnedPulumiVersion } from "../../src/bootstrap/pulumi";
 import { pulumi, selectStack } from "../../src/cli/pulumi";
@@ -8,7 +8,7 @@ import { imageRef } from "../../src/images/definition";
 import { CAPABILITIES } from "../../src/model";
 
 const ipv6 = { "net.ipv6.conf.all.disable_ipv6": "0", "net.ipv6.conf.default.disable_ipv6": "0" };
-const smoke = ["vxlab-smoke-frr", "vxlab-smoke-host"];
+const smoke = ["vxlab-smoke-frr", "vxlab-smoke-host", "vxlab-smoke-registry", "vxlab-smoke-agent"];
 
 afterAll(async () => {
   for (const c of smoke) await removeContainer(c);
@@ -90,5 +90,48 @@ describe("images", () => {
       if (!body.includes("H9")) await new Promise((r) => setTimeout(r, 100));
     }
     expect(body).toContain("<p>H9</p>");
+  });
+
+  it("registry image: etcd starts, answers as JSON, and its version is labelled", async () => {
+    const ref = imageRef("registry");
+    const label = (await docker().getImage(ref).inspect()).Config.Labels?.["org.vxlan-lab.etcd-version"];
+    expect(label).toMatch(/^3\.5\./);
+    await createContainer({
+      name: smoke[2]!,
+      hostname: "registry",
+      image: ref,
+      labels: { "vxlan-lab.test": "smoke" },
+      capAdd: [...CAPABILITIES.registry],
+      sysctls: ipv6,
+    });
+    const start = await exec(smoke[2]!, ["registry-start"]);
+    expect(start.code, start.stderr).toBe(0);
+    const put = await exec(smoke[2]!, ["etcdctl", "put", "/smoke", "ok"]);
+    expect(put.code, put.stderr).toBe(0);
+    const got = JSON.parse((await exec(smoke[2]!, ["etcdctl", "get", "/smoke", "-w", "json"])).stdout) as {
+      kvs: { value: string }[];
+    };
+    expect(Buffer.from(got.kvs[0]?.value ?? "", "base64").toString()).toBe("ok");
+  });
+
+  it("agent image: the bundled agent runs on Debian's Node and refuses a bad config, naming it", async () => {
+    const ref = imageRef("agent");
+    const label = (await docker().getImage(ref).inspect()).Config.Labels?.["org.vxlan-lab.nodejs-version"];
+    expect(label).toMatch(/^\d+\./);
+    await createContainer({
+      name: smoke[3]!,
+      hostname: "agent",
+      image: ref,
+      labels: { "vxlan-lab.test": "smoke" },
+      capAdd: [...CAPABILITIES.agent],
+      sysctls: {},
+    });
+    await exec(smoke[3]!, ["sh", "-c", "echo '{\"vni\": 100}' > /tmp/bad.json"]);
+    const r = await exec(smoke[3]!, ["node", "/opt/vxlan-agent/agent.js", "/tmp/bad.json"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/vtep/);
+    for (const tool of ["ip", "bridge", "nft"]) {
+      expect((await exec(smoke[3]!, ["sh", "-c", `command -v ${tool}`])).code, tool).toBe(0);
+    }
   });
 });

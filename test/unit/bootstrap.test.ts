@@ -136,6 +136,19 @@ describe("images", () => {
       expect.arrayContaining(["busybox", "iproute2", "tcpdump"]),
     );
   });
+  it("puts the agent's sources in its image tag, so an agent change rebuilds the image", () => {
+    const agent = readDefinition("agent");
+    expect(agent.spec.bundles).toEqual({ "agent.js": "src/agent/main.ts" });
+    const paths = agent.hashInputs.map((f) => f.path);
+    expect(paths).toEqual(expect.arrayContaining(["Dockerfile", "bundle-source/src/agent/main.ts"]));
+    expect(agent.files.map((f) => f.path)).not.toContain("bundle-source/src/agent/main.ts");
+    const changed = agent.hashInputs.map((f) =>
+      f.path === "bundle-source/src/agent/main.ts" ? { ...f, content: Buffer.from("// edited") } : f,
+    );
+    expect(definitionHash(changed)).not.toBe(definitionHash(agent.hashInputs));
+    expect(imageRef("agent")).toBe(`vxlan-lab/agent:${definitionHash(agent.hashInputs)}`);
+    expect(readDefinition("registry").spec.packages).toContain("etcd-server");
+  });
   it("reads package versions from dpkg-query output", () => {
     expect(parseVersions("frr 10.3-3+deb13u1\niproute2 6.15.0-1\n")).toEqual({
       frr: "10.3-3+deb13u1",
