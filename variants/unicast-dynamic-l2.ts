@@ -24,9 +24,9 @@ import {
 } from "../src/checks/common";
 import type { Check } from "../src/checks/types";
 import type { OverlayHost, Topology } from "../src/model";
-import { agentCommands, hostAnnounce } from "../src/overlay/agent";
-import { loopbackOf, remoteHosts, vtepBase } from "../src/overlay/commands";
-import { merge, perVtep, probeHost, type Variant } from "../src/overlay/variant";
+import { dynamicCommands } from "../src/overlay/agent";
+import { loopbackOf, remoteHosts } from "../src/overlay/commands";
+import { probeHost, type Variant } from "../src/overlay/variant";
 import { solicitedNodeMac } from "./unicast-static-nd";
 
 /**
@@ -70,14 +70,7 @@ function solicitationAmplification(t: Topology, from: OverlayHost, to: OverlayHo
 export const variant: Variant = {
   name: "unicast-dynamic-l2",
   summary: "nolearning + l2miss: an agent installs each remote MAC from the registry on the kernel's miss",
-  commands: (t) =>
-    merge(
-      perVtep(t, (v) => vtepBase(t, v, { flags: ["nolearning", "l2miss"] })),
-      ...t.nodes
-        .filter((n) => n.kind === "vtep")
-        .map((n) => ({ [t.registry?.agents[n.name] ?? ""]: agentCommands(t, n.name, "l2") })),
-      ...t.hosts.map((h) => ({ [h.name]: hostAnnounce(h) })),
-    ),
+  commands: (t) => dynamicCommands(t, ["nolearning", "l2miss"], "l2"),
   amplification: () => 1,
   checks: (t) => {
     const h = probeHost(t);

@@ -11,34 +11,28 @@
  */
 import { agentsHealthy, registryHoldsHosts, unknownMissCounted } from "../src/checks/agent";
 import {
-  address,
   amplification,
   fdbCheck,
   fdbKey,
   hostPairs,
   neighCheck,
+  neighKey,
+  neighPerRemoteHost,
   paths,
   reachability,
   setDiff,
   unknownUnicast,
 } from "../src/checks/common";
-import { agentCommands, hostAnnounce } from "../src/overlay/agent";
-import { loopbackOf, remoteHosts, vtepBase } from "../src/overlay/commands";
-import { merge, perVtep, probeHost, type Variant } from "../src/overlay/variant";
+import { dynamicCommands } from "../src/overlay/agent";
+import { loopbackOf, remoteHosts } from "../src/overlay/commands";
+import { probeHost, type Variant } from "../src/overlay/variant";
 import { ndAnsweredLocally } from "./unicast-static-nd";
 
 export const variant: Variant = {
   name: "unicast-dynamic-nd",
   summary:
     "nolearning + l2miss + l3miss + proxy: an agent answers both misses from the registry; nothing flooded",
-  commands: (t) =>
-    merge(
-      perVtep(t, (v) => vtepBase(t, v, { flags: ["nolearning", "proxy", "l2miss", "l3miss"] })),
-      ...t.nodes
-        .filter((n) => n.kind === "vtep")
-        .map((n) => ({ [t.registry?.agents[n.name] ?? ""]: agentCommands(t, n.name, "nd") })),
-      ...t.hosts.map((h) => ({ [h.name]: hostAnnounce(h) })),
-    ),
+  commands: (t) => dynamicCommands(t, ["nolearning", "proxy", "l2miss", "l3miss"], "nd"),
   amplification: () => 0,
   checks: (t) => {
     const h = probeHost(t);
@@ -58,16 +52,13 @@ export const variant: Variant = {
           );
         },
       ),
+      neighPerRemoteHost(t, "agent neighbour entries: one permanent entry per remote host, for proxy ND"),
       neighCheck(
-        "agent neighbour entries: one permanent entry per remote host, for proxy ND",
-        (_ctx, v, neigh) =>
-          setDiff(
-            neigh.map(
-              (e) =>
-                `${e.dst}=${e.lladdr ?? ""}${e.state?.includes("PERMANENT") ? "" : ` (${(e.state ?? []).join(",")})`}`,
-            ),
-            remoteHosts(t, v).map((x) => `${address(x)}=${x.mac}`),
-          ),
+        "every neighbour entry on the VXLAN device was installed by the agent (extern_learn)",
+        (_ctx, _v, neigh) => {
+          const foreign = neigh.filter((e) => !("extern_learn" in e)).map(neighKey);
+          return foreign.length ? `entries the agent did not install: ${foreign.join(", ")}` : undefined;
+        },
       ),
       ndAnsweredLocally(h, remote),
       amplification(h, 0),

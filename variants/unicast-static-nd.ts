@@ -12,7 +12,7 @@ import {
   fdbKey,
   hostPairs,
   isStatic,
-  neighCheck,
+  neighPerRemoteHost,
   paths,
   reachability,
   setDiff,
@@ -100,15 +100,7 @@ export const variant: Variant = {
           remoteHosts(t, v).map((x) => fdbKey({ mac: x.mac, dst: loopbackOf(t, x.vtep) })),
         ),
       ),
-      neighCheck("one permanent neighbour entry per remote host on the VXLAN device", (_ctx, v, neigh) =>
-        setDiff(
-          neigh.map(
-            (e) =>
-              `${e.dst}=${e.lladdr ?? ""}${e.state?.includes("PERMANENT") ? "" : ` (${(e.state ?? []).join(",")})`}`,
-          ),
-          remoteHosts(t, v).map((x) => `${address(x)}=${x.mac}`),
-        ),
-      ),
+      neighPerRemoteHost(t, "one permanent neighbour entry per remote host on the VXLAN device"),
       ndAnsweredLocally(h, remote),
       amplification(h, 0),
       unknownUnicast(h, 0),

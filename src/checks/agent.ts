@@ -5,7 +5,7 @@
 import type { OverlayHost, Topology } from "../model";
 import { bareAddress as address } from "../overlay/commands";
 import { AGENT_FILES } from "../overlay/agent";
-import { setDiff } from "./common";
+import { sendToUnknownMac, setDiff, UNKNOWN_MAC } from "./common";
 import type { Check, CheckContext } from "./types";
 
 /** The part of the agent's status file the checks read. */
@@ -113,27 +113,13 @@ export function agentsHealthy(t: Topology): Check {
  * A frame to a MAC nobody registered: the miss reaches the agent, which
  * counts it and installs nothing (no guess, no flood).
  */
-export function unknownMissCounted(host: OverlayHost, mac = "50:54:33:00:00:fe"): Check {
-  const ip = "2001:db8:ff::fe";
+export function unknownMissCounted(host: OverlayHost): Check {
+  const mac = UNKNOWN_MAC;
   return {
     name: `unknown MAC ${mac} from ${host.name}: ${host.vtep}'s agent counts the miss and installs nothing`,
     async run(ctx) {
       const before = await agentStatus(ctx, host.vtep);
-      await ctx.exec(host.name, [
-        "ip",
-        "-6",
-        "neigh",
-        "replace",
-        ip,
-        "lladdr",
-        mac,
-        "dev",
-        "eth0",
-        "nud",
-        "permanent",
-      ]);
-      await ctx.exec(host.name, ["ping", "-6", "-c2", "-i0.2", "-W1", ip]);
-      await ctx.exec(host.name, ["ip", "-6", "neigh", "del", ip, "dev", "eth0"]);
+      await sendToUnknownMac(ctx, host, 2);
       await new Promise((r) => setTimeout(r, 1200));
       const after = await agentStatus(ctx, host.vtep);
       const fdb = await ctx.exec(host.vtep, ["bridge", "-j", "fdb", "show", "dev", ctx.t.vxlan.device]);

@@ -177,32 +177,51 @@ export function amplification(host: OverlayHost, expected: number, what = "one B
 
 /** A frame to a MAC no FDB knows: flooded like BUM traffic, or dropped. */
 export function unknownUnicast(host: OverlayHost, expected: number): Check {
-  const mac = "50:54:33:00:00:fe";
-  const ip = "2001:db8:ff::fe";
+  const mac = UNKNOWN_MAC;
   return {
     name: `unknown unicast: a frame from ${host.name} to unknown ${mac} leaves ${host.vtep} as ${expected} VXLAN packet(s)`,
     async run(ctx) {
-      const n = await countVxlanPackets(ctx, host.vtep, mac, async () => {
-        await run(ctx, host.name, [
-          "ip",
-          "-6",
-          "neigh",
-          "replace",
-          ip,
-          "lladdr",
-          mac,
-          "dev",
-          "eth0",
-          "nud",
-          "permanent",
-        ]);
-        await ctx.exec(host.name, ["ping", "-6", "-c1", "-W1", ip]);
-        await ctx.exec(host.name, ["ip", "-6", "neigh", "del", ip, "dev", "eth0"]);
-      });
+      const n = await countVxlanPackets(ctx, host.vtep, mac, () => sendToUnknownMac(ctx, host, 1));
       return { ok: n === expected, detail: `${n} VXLAN packet(s), expected ${expected}` };
     },
   };
 }
+
+/** A MAC and address no host has. */
+export const UNKNOWN_MAC = "50:54:33:00:00:fe";
+
+/** `count` pings from the host to UNKNOWN_MAC, through a neighbour entry pinned for the occasion. */
+export async function sendToUnknownMac(ctx: CheckContext, host: OverlayHost, count: number): Promise<void> {
+  const ip = "2001:db8:ff::fe";
+  await run(ctx, host.name, [
+    "ip",
+    "-6",
+    "neigh",
+    "replace",
+    ip,
+    "lladdr",
+    UNKNOWN_MAC,
+    "dev",
+    "eth0",
+    "nud",
+    "permanent",
+  ]);
+  await ctx.exec(host.name, ["ping", "-6", `-c${count}`, "-i0.2", "-W1", ip]);
+  await ctx.exec(host.name, ["ip", "-6", "neigh", "del", ip, "dev", "eth0"]);
+}
+
+/** "address=MAC", with the state when it is not PERMANENT: what a proxy VTEP's neighbour table promises. */
+export const neighKey = (e: NeighEntry) =>
+  `${e.dst}=${e.lladdr ?? ""}${e.state?.includes("PERMANENT") ? "" : ` (${(e.state ?? []).join(",")})`}`;
+
+/** One permanent neighbour entry per remote host on the VXLAN device, and nothing else. */
+export const neighPerRemoteHost = (t: Topology, name: string) =>
+  neighCheck(name, (_ctx, v, neigh) =>
+    setDiff(
+      neigh.map(neighKey),
+      t.hosts.filter((x) => x.vtep !== v).map((x) => `${address(x)}=${x.mac}`),
+    ),
+  );
 
 /** VTEP to VTEP across the underlay: the first hop is a router, the second the far loopback. */
 export function paths(t: Topology): Check {

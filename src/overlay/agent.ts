@@ -5,7 +5,8 @@
  */
 import { getNode, type OverlayHost, type Topology } from "../model";
 import { writeFile } from "../underlay/commands";
-import { bareAddress } from "./commands";
+import { bareAddress, vtepBase, type VxlanOptions } from "./commands";
+import { merge, perVtep } from "./variant";
 
 export type AgentMode = "l2" | "nd";
 
@@ -61,3 +62,17 @@ export function hostAnnounce(h: OverlayHost): string[] {
 }
 
 const dirOf = (p: string) => p.slice(0, p.lastIndexOf("/"));
+
+/** A dynamic variant's commands: each VTEP's devices, then its agent, then every host announcing itself. */
+export function dynamicCommands(
+  t: Topology,
+  flags: VxlanOptions["flags"],
+  mode: AgentMode,
+): Record<string, string[]> {
+  const agents = t.registry?.agents ?? {};
+  return merge(
+    perVtep(t, (v) => vtepBase(t, v, { flags })),
+    ...Object.entries(agents).map(([vtep, agent]) => ({ [agent]: agentCommands(t, vtep, mode) })),
+    ...t.hosts.map((h) => ({ [h.name]: hostAnnounce(h) })),
+  );
+}
