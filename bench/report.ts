@@ -15,7 +15,26 @@ import { REPO_ROOT } from "../src/util/paths";
 import { variantFor } from "../variants";
 import { arg, once, type Measurement } from "./lib";
 import { lineChart } from "./plot";
-import { HEADER, row, theory } from "./time-to-green";
+import { HEADER, memoryCell, row, theory } from "./time-to-green";
+
+/** "time to green ~ N^k": k from the first and last point, for each measure. */
+function growth(byN: Record<number, Measurement>): string {
+  const ns = Object.keys(byN)
+    .map(Number)
+    .sort((a, b) => a - b);
+  const lo = ns[0];
+  const hi = ns[ns.length - 1];
+  if (lo === undefined || hi === undefined || lo === hi) return "one size only";
+  const a = byN[lo];
+  const b = byN[hi];
+  if (!a || !b) return "incomplete";
+  const k = (f: (m: Measurement) => number) => (Math.log(f(b) / f(a)) / Math.log(hi / lo)).toFixed(2);
+  const vtepMb = (m: Measurement) => m.memory.vtep ?? NaN;
+  return (
+    `time to green ~ N^${k((m) => m.green)}, up ~ N^${k((m) => m.up)}, checks ~ N^${k((m) => m.checks)}, ` +
+    `destroy ~ N^${k((m) => m.destroy)}; memory per VTEP ${vtepMb(a).toFixed(1)} -> ${vtepMb(b).toFixed(1)} MB`
+  );
+}
 
 async function main() {
   const runs = Number(arg("runs", "3"));
@@ -49,9 +68,13 @@ async function main() {
       ...Object.entries(scale).flatMap(([v, byN]) =>
         Object.entries(byN).map(
           ([n, r]) =>
-            `| ${v} | ${n} | ${2 + 3 * Number(n)} | ${r.green.toFixed(1)} | ${r.up.toFixed(1)} | ${(r.phases.convergence ?? NaN).toFixed(1)} | ${r.destroy.toFixed(1)} | ${r.perBumFrame} (${theory(v, Number(n))}) | ${["router", "vtep", "host"].map((k) => (r.memory[k] ?? NaN).toFixed(1)).join("/")} |`,
+            `| ${v} | ${n} | ${2 + 3 * Number(n)} | ${r.green.toFixed(1)} | ${r.up.toFixed(1)} | ${(r.phases.convergence ?? NaN).toFixed(1)} | ${r.destroy.toFixed(1)} | ${r.perBumFrame} (${theory(v, Number(n))}) | ${memoryCell(r.memory)} |`,
         ),
       ),
+      "",
+      "Growth with N (exponent k of a power law through the smallest and largest N measured):",
+      "",
+      ...Object.entries(scale).map(([v, byN]) => `- ${v}: ${growth(byN)}`),
       "",
       "![time to green vs N](time-to-green-vs-n.svg)",
       "",

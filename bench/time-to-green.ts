@@ -13,16 +13,23 @@ export const theory = (variant: string, n: number) =>
     nodes: Array.from({ length: n }, () => ({ kind: "vtep" })),
   } as never) ?? NaN;
 
+/** Mean MB per node of each kind; the dynamic variants' registry and agents in parentheses. */
+export function memoryCell(memory: Record<string, number>): string {
+  const base = ["router", "vtep", "host"].map((k) => (memory[k] ?? NaN).toFixed(1)).join("/");
+  const extra = ["registry", "agent"].filter((k) => memory[k] !== undefined);
+  return extra.length ? `${base} (${extra.map((k) => (memory[k] ?? NaN).toFixed(1)).join("/")})` : base;
+}
+
 export function row(v: string, n: number, rs: Measurement[]): string {
   const m = (f: (r: Measurement) => number) => median(rs.map(f)).toFixed(1);
   const last = rs[rs.length - 1];
   if (!last) return `| ${v} | no run |`;
-  const mem = ["router", "vtep", "host"].map((k) => (last.memory[k] ?? NaN).toFixed(1)).join("/");
+  const mem = memoryCell(last.memory);
   return `| ${v} | ${m((r) => r.green)} | ${m((r) => r.up)} | ${m((r) => r.phases.containers ?? NaN)} | ${m((r) => r.phases.links ?? NaN)} | ${m((r) => r.phases["frr start"] ?? NaN)} | ${m((r) => r.phases.convergence ?? NaN)} | ${m((r) => r.phases.variant ?? NaN)} | ${m((r) => r.checks)} | ${m((r) => r.destroy)} | ${last.perBumFrame} (${theory(v, n)}) | ${last.fdbS1} | ${mem} | ${rs.every((r) => r.ok) ? "yes" : `NO: ${last.failed.join("; ")}`} |`;
 }
 
 export const HEADER = [
-  "| variant | green s | up s | containers | links | frr start | convergence | variant cmds | checks s | destroy s | per BUM frame (theory) | FDB entries S1 | MB router/vtep/host | ok |",
+  "| variant | green s | up s | containers | links | frr start | convergence | variant cmds | checks s | destroy s | per BUM frame (theory) | FDB entries S1 | MB router/vtep/host (registry/agent) | ok |",
   "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
 ];
 
