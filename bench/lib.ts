@@ -5,7 +5,7 @@
  */
 import { checkStack } from "../src/cli/check";
 import { destroyStack } from "../src/cli/destroy";
-import { pulumi } from "../src/cli/pulumi";
+import { pulumi, stackExists } from "../src/cli/pulumi";
 import { docker } from "../src/docker/client";
 import { exec, listContainers } from "../src/docker/ops";
 import { VXLAN } from "../src/model";
@@ -116,4 +116,15 @@ export async function once(variant: string, vteps: string, hostsPerVtep: string)
     // A failed run leaves nothing either: a second destroy is a no-op.
     await destroyStack(stack, { keepConfig: false });
   }
+}
+
+/**
+ * `pulumi up` of a stack that stays up: the caller measures, then destroys it
+ * (destroyStack, in a finally). Created with `--no-select`, so the workspace's
+ * current stack (someone else's, perhaps) stays selected; every call names the stack.
+ */
+export async function upStack(stack: string, config: Record<string, string>): Promise<void> {
+  if (!(await stackExists(stack))) await must(["stack", "init", "--no-select", stack]);
+  for (const [k, v] of Object.entries(config)) await must(["config", "set", "--stack", stack, k, v]);
+  await must(["up", "--stack", stack, "--yes", "--skip-preview"]);
 }
