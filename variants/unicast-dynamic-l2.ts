@@ -9,23 +9,27 @@
  * Any address a host sends from is learned and published, so unlike
  * unicast-static-nd there is no isolation by registration.
  */
-import { agentsHealthy, registryEntries, registryHoldsHosts, unknownMissCounted } from "../src/checks/agent";
+import {
+  agentFdbCheck,
+  agentsHealthy,
+  registryEntries,
+  registryHoldsHosts,
+  unknownMissCounted,
+} from "../src/checks/agent";
 import {
   address,
   amplification,
   countVxlanPackets,
-  fdbCheck,
   fdbKey,
   hostPairs,
   paths,
   reachability,
-  setDiff,
   unknownUnicast,
 } from "../src/checks/common";
 import type { Check } from "../src/checks/types";
 import type { OverlayHost, Topology } from "../src/model";
 import { dynamicCommands } from "../src/overlay/agent";
-import { loopbackOf, remoteHosts } from "../src/overlay/commands";
+import { loopbackOf } from "../src/overlay/commands";
 import { probeHost, type Variant } from "../src/overlay/variant";
 import { solicitedNodeMac } from "./unicast-static-nd";
 
@@ -45,9 +49,6 @@ export function solicitedFromRegistry(
     .filter((e) => e.key.startsWith(prefix) && e.value.vtep !== own)
     .map((e) => fdbKey({ mac: solicitedNodeMac(e.key.slice(prefix.length)), dst: e.value.vtep }));
 }
-
-/** Agent-installed means `extern_learn`: the kernel keeps who put an entry there. */
-const byAgent = (e: { flags: string[] }) => e.flags.includes("extern_learn");
 
 /** An NS for a remote host leaves its VTEP once per FDB destination of the solicited-node MAC. */
 function solicitationAmplification(t: Topology, from: OverlayHost, to: OverlayHost): Check {
@@ -79,17 +80,10 @@ export const variant: Variant = {
       agentsHealthy(t),
       registryHoldsHosts(t),
       reachability(hostPairs(t)),
-      fdbCheck(
-        "agent entries only (extern_learn): each remote MAC, and a solicited-node entry per remote address in the registry; no all-zeros",
-        async (ctx, v, fdb) => {
-          const foreign = fdb.filter((e) => !byAgent(e)).map(fdbKey);
-          if (foreign.length) return `entries the agent did not install: ${foreign.join(", ")}`;
-          const macs = remoteHosts(t, v).map((x) => fdbKey({ mac: x.mac, dst: loopbackOf(t, x.vtep) }));
-          return setDiff(fdb.map(fdbKey), [
-            ...macs,
-            ...solicitedFromRegistry(await registryEntries(ctx), t, v),
-          ]);
-        },
+      agentFdbCheck(
+        t,
+        "each remote MAC, and a solicited-node entry per remote address in the registry; no all-zeros",
+        async (ctx, v) => solicitedFromRegistry(await registryEntries(ctx), t, v),
       ),
       solicitationAmplification(t, h, remote),
       amplification(h, 0, "one BUM frame to a group no registry entry names"),

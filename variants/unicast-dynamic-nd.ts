@@ -9,22 +9,18 @@
  * Any address a host sends from is learned and published, so unlike
  * unicast-static-nd there is no isolation by registration.
  */
-import { agentsHealthy, registryHoldsHosts, unknownMissCounted } from "../src/checks/agent";
+import { agentFdbCheck, agentsHealthy, registryHoldsHosts, unknownMissCounted } from "../src/checks/agent";
 import {
   amplification,
-  fdbCheck,
-  fdbKey,
   hostPairs,
   neighCheck,
   neighKey,
   neighPerRemoteHost,
   paths,
   reachability,
-  setDiff,
   unknownUnicast,
 } from "../src/checks/common";
 import { dynamicCommands } from "../src/overlay/agent";
-import { loopbackOf, remoteHosts } from "../src/overlay/commands";
 import { probeHost, type Variant } from "../src/overlay/variant";
 import { ndAnsweredLocally } from "./unicast-static-nd";
 
@@ -41,17 +37,7 @@ export const variant: Variant = {
       agentsHealthy(t),
       registryHoldsHosts(t),
       reachability(hostPairs(t)),
-      fdbCheck(
-        "agent entries only (extern_learn): one per remote MAC, no multicast, no all-zeros",
-        (_ctx, v, fdb) => {
-          const foreign = fdb.filter((e) => !e.flags.includes("extern_learn")).map(fdbKey);
-          if (foreign.length) return `entries the agent did not install: ${foreign.join(", ")}`;
-          return setDiff(
-            fdb.map(fdbKey),
-            remoteHosts(t, v).map((x) => fdbKey({ mac: x.mac, dst: loopbackOf(t, x.vtep) })),
-          );
-        },
-      ),
+      agentFdbCheck(t, "one per remote MAC, no multicast, no all-zeros"),
       neighPerRemoteHost(t, "agent neighbour entries: one permanent entry per remote host, for proxy ND"),
       neighCheck(
         "every neighbour entry on the VXLAN device was installed by the agent (extern_learn)",

@@ -5,7 +5,7 @@
 import type { OverlayHost, Topology } from "../model";
 import { bareAddress as address } from "../overlay/commands";
 import { AGENT_FILES } from "../overlay/agent";
-import { sendToUnknownMac, setDiff, UNKNOWN_MAC } from "./common";
+import { fdbCheck, fdbKey, sendToUnknownMac, setDiff, UNKNOWN_MAC } from "./common";
 import type { Check, CheckContext } from "./types";
 
 /** The part of the agent's status file the checks read. */
@@ -131,4 +131,25 @@ export function unknownMissCounted(host: OverlayHost): Check {
       };
     },
   };
+}
+
+/**
+ * The VXLAN FDB holds only what the agent installed (`extern_learn`, the
+ * kernel's own mark): one entry per remote host MAC, plus `more` (what the
+ * variant derives besides), and nothing else.
+ */
+export function agentFdbCheck(
+  t: Topology,
+  name: string,
+  more: (ctx: CheckContext, vtep: string) => Promise<string[]> = () => Promise.resolve([]),
+): Check {
+  const loopback = (vtep: string) => t.nodes.find((n) => n.name === vtep)?.loopback ?? "";
+  return fdbCheck(`agent entries only (extern_learn): ${name}`, async (ctx, v, fdb) => {
+    const foreign = fdb.filter((e) => !e.flags.includes("extern_learn")).map(fdbKey);
+    if (foreign.length) return `entries the agent did not install: ${foreign.join(", ")}`;
+    const macs = t.hosts
+      .filter((x) => x.vtep !== v)
+      .map((x) => fdbKey({ mac: x.mac, dst: loopback(x.vtep) }));
+    return setDiff(fdb.map(fdbKey), [...macs, ...(await more(ctx, v))]);
+  });
 }
