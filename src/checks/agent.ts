@@ -3,7 +3,7 @@
  * as JSON with etcdctl) and what each agent reports (its status file, JSON).
  */
 import type { OverlayHost, Topology } from "../model";
-import { bareAddress as address } from "../overlay/commands";
+import { bareAddress as address, loopbackOf } from "../overlay/commands";
 import { AGENT_FILES } from "../overlay/agent";
 import { fdbCheck, fdbKey, sendToUnknownMac, setDiff, UNKNOWN_MAC } from "./common";
 import type { Check, CheckContext } from "./types";
@@ -61,21 +61,18 @@ export function registryHoldsHosts(t: Topology): Check {
     async run(ctx) {
       const prefix = t.registry?.keyPrefix ?? "";
       const entries = await registryEntries(ctx);
-      const loopback = (vtep: string) => t.nodes.find((n) => n.name === vtep)?.loopback ?? "";
       const seen = entries.map((e) =>
         e.key.startsWith(`${prefix}mac/`)
           ? `mac ${e.key.slice(prefix.length + 4)} -> ${e.value.vtep}`
           : `ip ${e.key.slice(prefix.length + 3)} -> ${e.value.mac}`,
       );
       const wanted = t.hosts.flatMap((h) => [
-        `mac ${h.mac} -> ${loopback(h.vtep)}`,
+        `mac ${h.mac} -> ${loopbackOf(t, h.vtep)}`,
         `ip ${address(h)} -> ${h.mac}`,
       ]);
       const unleased = entries.filter((e) => e.lease === "0").map((e) => e.key);
-      const missing = setDiff(
-        seen.filter((x) => wanted.includes(x)),
-        wanted,
-      );
+      const absent = wanted.filter((x) => !seen.includes(x));
+      const missing = absent.length ? `missing ${absent.join(", ")}` : undefined;
       // Whatever else a host sends from is learned too: shown, not a failure.
       const extra = seen.filter((x) => !wanted.includes(x));
       const bad = [missing, unleased.length ? `without a lease: ${unleased.join(", ")}` : undefined].filter(
@@ -143,13 +140,12 @@ export function agentFdbCheck(
   name: string,
   more: (ctx: CheckContext, vtep: string) => Promise<string[]> = () => Promise.resolve([]),
 ): Check {
-  const loopback = (vtep: string) => t.nodes.find((n) => n.name === vtep)?.loopback ?? "";
   return fdbCheck(`agent entries only (extern_learn): ${name}`, async (ctx, v, fdb) => {
     const foreign = fdb.filter((e) => !e.flags.includes("extern_learn")).map(fdbKey);
     if (foreign.length) return `entries the agent did not install: ${foreign.join(", ")}`;
     const macs = t.hosts
       .filter((x) => x.vtep !== v)
-      .map((x) => fdbKey({ mac: x.mac, dst: loopback(x.vtep) }));
+      .map((x) => fdbKey({ mac: x.mac, dst: loopbackOf(t, x.vtep) }));
     return setDiff(fdb.map(fdbKey), [...macs, ...(await more(ctx, v))]);
   });
 }
