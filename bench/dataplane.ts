@@ -10,7 +10,7 @@
 import { checkStack } from "../src/cli/check";
 import { destroyStack } from "../src/cli/destroy";
 import { pulumi, selectStack } from "../src/cli/pulumi";
-import { exec } from "../src/docker/ops";
+import { exec } from "../src/docker/exec";
 import { getNode, resolveTopology } from "../src/model";
 
 const arg = (name: string, fallback: string) => {

@@ -7,7 +7,8 @@ import { checkStack } from "../src/cli/check";
 import { destroyStack } from "../src/cli/destroy";
 import { pulumi, stackExists } from "../src/cli/pulumi";
 import { docker } from "../src/docker/client";
-import { exec, listContainers } from "../src/docker/ops";
+import { listContainers } from "../src/docker/containers";
+import { exec } from "../src/docker/exec";
 import { VXLAN } from "../src/model";
 
 interface Resource {

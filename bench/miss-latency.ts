@@ -34,7 +34,7 @@ import type { AgentStatus } from "../src/agent/status";
 import { checkStack, stackTopology } from "../src/cli/check";
 import { destroyStack } from "../src/cli/destroy";
 import { docker } from "../src/docker/client";
-import { exec } from "../src/docker/ops";
+import { exec } from "../src/docker/exec";
 import { getNode, type Topology } from "../src/model";
 import { AGENT_FILES } from "../src/overlay/agent";
 import { REPO_ROOT } from "../src/util/paths";

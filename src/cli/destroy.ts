@@ -1,5 +1,5 @@
 /** Destroying a stack so that nothing is left: resources, state, and stray containers. */
-import { listContainers, removeContainer } from "../docker/ops";
+import { listContainers, removeContainer } from "../docker/containers";
 import type { RunResult } from "../util/proc";
 import { pulumi, stackExists } from "./pulumi";
 

@@ -1,6 +1,6 @@
 /** Every running stack of this project, its nodes and their health, read from the engine and JSON state. */
 import { docker } from "../docker/client";
-import { exec } from "../docker/ops";
+import { exec } from "../docker/exec";
 import { DEFAULTS, LABEL_PREFIX, VXLAN } from "../model";
 import { AGENT_FILES } from "../overlay/agent";
 

@@ -1,7 +1,8 @@
 /** Helpers for end-to-end tests: the real engine, the real Pulumi CLI. */
 import { pulumi, selectStack } from "../../src/cli/pulumi";
 import { destroyStack } from "../../src/cli/destroy";
-import { exec, listContainers } from "../../src/docker/ops";
+import { listContainers } from "../../src/docker/containers";
+import { exec } from "../../src/docker/exec";
 
 export { exec };
 

@@ -3,7 +3,8 @@ import { describe, expect, it, afterAll } from "vitest";
 import { pinnedPulumiVersion } from "../../src/bootstrap/pulumi";
 import { pulumi, selectStack } from "../../src/cli/pulumi";
 import { docker } from "../../src/docker/client";
-import { createContainer, exec, removeContainer } from "../../src/docker/ops";
+import { createContainer, removeContainer } from "../../src/docker/containers";
+import { exec } from "../../src/docker/exec";
 import { imageRef } from "../../src/images/definition";
 import { CAPABILITIES } from "../../src/model";
 

@@ -6,7 +6,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { pulumi } from "../../src/cli/pulumi";
 import { getNode, resolveTopology } from "../../src/model";
-import { removeContainer } from "../../src/docker/ops";
+import { removeContainer } from "../../src/docker/containers";
 import { hostPairs, paths, reachability } from "../../src/checks/common";
 import { containersOf, exec, ok, stackOutputs, teardown, up } from "./lab";
 

@@ -1,0 +1,62 @@
+/** A node's configuration: one script, one exec, rerun when the node or its wiring is new. */
+import { join } from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import type * as Containers from "../containers";
+import type * as Exec from "../exec";
+import { changedKeys, load } from "./load";
+
+const EXEC = join(__dirname, "..", "exec");
+const CONTAINERS = join(__dirname, "..", "containers");
+
+export interface ScriptInputs {
+  /** Container name. */
+  container: pulumi.Input<string>;
+  /** The container instance the script ran in: a new one runs it again. */
+  containerId: pulumi.Input<string>;
+  /**
+   * Namespace PIDs of the node and of every peer it is wired to. A rewired
+   * link (a peer recreated or restarted) gives fresh interfaces that must be
+   * configured again.
+   */
+  wiring?: pulumi.Input<pulumi.Input<number>[]>;
+  /** Lab node name, for error messages. */
+  node: pulumi.Input<string>;
+  /** Run with `sh -ex`, fed on stdin; the first failure fails the step with the whole trace. */
+  script: pulumi.Input<string>;
+}
+
+interface ScriptProps {
+  container: string;
+  containerId: string;
+  wiring?: number[];
+  node: string;
+  script: string;
+}
+
+const provider: pulumi.dynamic.ResourceProvider = {
+  async create(inputs: ScriptProps) {
+    const start = Date.now();
+    await load<typeof Exec>(EXEC).runScript(inputs.container, inputs.script, inputs.node);
+    return {
+      id: `${inputs.container}:${inputs.containerId.slice(0, 12)}`,
+      outs: { ...inputs, timing: { start, end: Date.now() } },
+    };
+  },
+  async read(id: string, props: ScriptProps) {
+    const c = await load<typeof Containers>(CONTAINERS).inspectContainer(props.container);
+    if (!c || c.id !== props.containerId) return { id: "", props: {} };
+    return { id, props };
+  },
+  async diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
+    const replaces = changedKeys(olds, news, ["container", "containerId", "wiring", "script"]);
+    return { changes: replaces.length > 0, replaces };
+  },
+  // A script leaves its effects in the container; they go away with it.
+  async delete() {},
+};
+
+export class Script extends pulumi.dynamic.Resource {
+  constructor(name: string, args: ScriptInputs, opts?: pulumi.CustomResourceOptions) {
+    super(provider, name, { ...args, timing: undefined }, opts, "vxlan-lab", "Script");
+  }
+}

@@ -1,0 +1,169 @@
+/**
+ * All link plumbing in one place. Veth pairs go straight between two
+ * containers' network namespaces; only a process that sees both namespaces
+ * can make them, so every lab has one long-lived wiring helper (host PID
+ * namespace, NET_ADMIN, SYS_ADMIN, SYS_PTRACE) and every batch of link work
+ * is one exec in it: no container per link, nothing assumed about where the
+ * program runs. Knows nothing of VXLAN.
+ */
+import { Coalescer } from "./batch";
+import { exec, runScript } from "./exec";
+
+/** The helper's needs: nsenter into other containers' namespaces (SYS_ADMIN, SYS_PTRACE), links (NET_ADMIN). */
+export const HELPER_CAPABILITIES = ["NET_ADMIN", "SYS_ADMIN", "SYS_PTRACE"];
+
+export interface LinkEnd {
+  container: string;
+  /** The container's init PID on the engine host: names its network namespace. */
+  pid: number;
+  iface: string;
+  /** Set on this end when given (a host's own MAC). */
+  mac?: string;
+  /** Addresses with length, added with nodad (a host's, whose config lives with its link). */
+  addresses?: string[];
+}
+
+export interface VethSpec {
+  a: LinkEnd;
+  b: LinkEnd;
+  mtu: number;
+}
+
+/** Words that reach a shell unquoted: interface names, MACs, addresses, numbers. */
+const SAFE = /^[A-Za-z0-9_.:/-]+$/;
+function word(s: string | number): string {
+  const w = String(s);
+  if (!SAFE.test(w)) throw new Error(`refusing ${JSON.stringify(w)} in a wiring script`);
+  return w;
+}
+
+/** `ip -batch` lines for one namespace, run through nsenter. */
+function inNetns(pid: number, lines: string[], tolerant = false): string[] {
+  if (lines.length === 0) return [];
+  const ip = tolerant ? "ip -force -batch - 2>/dev/null || true" : "ip -batch -";
+  return [`nsenter -t ${word(pid)} -n ${ip} <<'EOF'`, ...lines, "EOF"];
+}
+
+function byPid<T>(items: readonly T[], key: (x: T) => number): Map<number, T[]> {
+  const m = new Map<number, T[]>();
+  for (const x of items) {
+    const k = key(x);
+    let list = m.get(k);
+    if (!list) m.set(k, (list = []));
+    list.push(x);
+  }
+  return m;
+}
+
+/**
+ * One script that makes every pair: leftovers of the same names cleared,
+ * pairs added from their A side (one nsenter per namespace), then each end
+ * given its MAC and addresses and brought up (again one nsenter per namespace).
+ */
+export function createScript(links: readonly VethSpec[]): string {
+  const ends = links.flatMap((l) => [l.a, l.b]);
+  const clear = [...byPid(ends, (e) => e.pid)].flatMap(([pid, es]) =>
+    inNetns(
+      pid,
+      es.map((e) => `link del ${word(e.iface)}`),
+      true,
+    ),
+  );
+  const add = [...byPid(links, (l) => l.a.pid)].flatMap(([pid, ls]) =>
+    inNetns(
+      pid,
+      ls.map(
+        (l) =>
+          `link add ${word(l.a.iface)} mtu ${word(l.mtu)} type veth peer name ${word(l.b.iface)} mtu ${word(l.mtu)} netns ${word(l.b.pid)}`,
+      ),
+    ),
+  );
+  const up = [...byPid(ends, (e) => e.pid)].flatMap(([pid, es]) =>
+    inNetns(
+      pid,
+      es.flatMap((e) => [
+        ...(e.mac ? [`link set ${word(e.iface)} address ${word(e.mac)}`] : []),
+        ...(e.addresses ?? []).map((a) => `addr add ${word(a)} dev ${word(e.iface)} nodad`),
+        `link set ${word(e.iface)} up`,
+      ]),
+    ),
+  );
+  return [...clear, ...add, ...up].join("\n");
+}
+
+/** Deleting one end removes the pair; an absent interface or namespace counts as deleted. */
+export function deleteScript(ends: readonly { pid: number; iface: string }[]): string {
+  return [...byPid(ends, (e) => e.pid)]
+    .flatMap(([pid, es]) => [
+      `if [ -e /proc/${word(pid)}/ns/net ]; then`,
+      ...inNetns(
+        pid,
+        es.map((e) => `link del ${word(e.iface)}`),
+        true,
+      ),
+      "fi",
+    ])
+    .join("\n");
+}
+
+/** Every namespace's links as JSON, one line per PID: "<pid> <ip -j link show>" ("null" when gone). */
+export function readScript(pids: readonly number[]): string {
+  return [...new Set(pids)]
+    .map((p) => `printf '%s ' ${word(p)}; nsenter -t ${word(p)} -n ip -j link show 2>/dev/null || echo null`)
+    .join("\n");
+}
+
+export interface IfaceState {
+  ifname: string;
+  mtu: number;
+  operstate?: string;
+}
+
+export function parseRead(stdout: string): Map<number, IfaceState[] | null> {
+  const out = new Map<number, IfaceState[] | null>();
+  for (const line of stdout.split("\n")) {
+    const sp = line.indexOf(" ");
+    if (sp < 0) continue;
+    out.set(Number(line.slice(0, sp)), JSON.parse(line.slice(sp + 1)) as IfaceState[] | null);
+  }
+  return out;
+}
+
+// One coalescer per helper and kind of work: a burst of link operations becomes one exec.
+const creators = new Map<string, Coalescer<VethSpec, void>>();
+const deleters = new Map<string, Coalescer<{ pid: number; iface: string }, void>>();
+const readers = new Map<string, Coalescer<number, IfaceState[] | null>>();
+
+function coalescer<T, R>(
+  m: Map<string, Coalescer<T, R>>,
+  helper: string,
+  run: (items: T[]) => Promise<R[]>,
+): Coalescer<T, R> {
+  let c = m.get(helper);
+  if (!c) m.set(helper, (c = new Coalescer(run)));
+  return c;
+}
+
+export function createLink(helper: string, link: VethSpec): Promise<void> {
+  return coalescer(creators, helper, async (links) => {
+    await runScript(helper, createScript(links), `wiring ${links.length} link(s)`);
+    return links.map(() => undefined);
+  }).add(link);
+}
+
+export function deleteLinkEnd(helper: string, end: { pid: number; iface: string }): Promise<void> {
+  return coalescer(deleters, helper, async (ends) => {
+    await runScript(helper, deleteScript(ends), `unwiring ${ends.length} link(s)`);
+    return ends.map(() => undefined);
+  }).add(end);
+}
+
+/** A namespace's interfaces, or null when the namespace is gone. */
+export function readLinks(helper: string, pid: number): Promise<IfaceState[] | null> {
+  return coalescer(readers, helper, async (pids) => {
+    const r = await exec(helper, ["sh", "-c", readScript(pids)]);
+    if (r.code !== 0) throw new Error(`reading links through ${helper}: ${r.stderr.trim()}`);
+    const m = parseRead(r.stdout);
+    return pids.map((p) => m.get(p) ?? null);
+  }).add(pid);
+}
