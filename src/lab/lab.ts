@@ -1,12 +1,21 @@
 /**
- * The lab core as a Pulumi component: one container per node, one veth per
- * link, FRR on routers and VTEPs, addresses on hosts, and a wait until the
- * underlay has converged. Variants build on `lab.ready`.
+ * The lab core as a Pulumi component: one container per node with its
+ * configuration in place at start (FRR starts with the container), one
+ * wiring helper that makes every link in one batch, and a wait until the
+ * underlay has converged. Variants build on `lab.converged`.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { Container, Exec, Link } from "../docker/resources";
-import type { NodeKind, Topology } from "../model";
-import { convergenceTargets, frrCommands, hostCommands, registryCommands } from "../underlay/commands";
+import { Container, Link, NeighbourLimits, Script } from "../docker/resources";
+import { HELPER_CAPABILITIES } from "../docker/wiring";
+import { neighbourEntries, type LabNode, type NodeKind, type Topology } from "../model";
+import {
+  convergenceTargets,
+  FRR_START,
+  frrFiles,
+  hostEnd,
+  registryCommands,
+  servicePrefixes,
+} from "../underlay/commands";
 import { Converged } from "../underlay/converged";
 
 export interface LabArgs {
@@ -18,8 +27,11 @@ export interface LabArgs {
 
 export class Lab extends pulumi.ComponentResource {
   readonly containers: Record<string, Container> = {};
-  /** Per node: the resource after which the node is configured (FRR started, host addressed). */
+  readonly helper: Container;
+  readonly links: Link[] = [];
+  /** Per node with a setup step after wiring (the registry): the resource after which it serves. */
   readonly configured: Record<string, pulumi.Resource> = {};
+  readonly limits: NeighbourLimits;
   readonly converged: Converged;
   private readonly topology: Topology;
 
@@ -28,6 +40,26 @@ export class Lab extends pulumi.ComponentResource {
     const t = args.topology;
     this.topology = t;
     const child = { parent: this };
+
+    this.helper = new Container(
+      "wiring",
+      {
+        name: t.wiring.container,
+        hostname: "wiring",
+        image: args.images.frr,
+        labels: t.wiring.labels,
+        capAdd: HELPER_CAPABILITIES,
+        sysctls: {},
+        cmd: ["sleep", "infinity"],
+        pidMode: "host",
+      },
+      child,
+    );
+    this.limits = new NeighbourLimits(
+      "neighbour-limits",
+      { helper: this.helper.name, entries: neighbourEntries(t) },
+      child,
+    );
 
     const imageOf: Record<NodeKind, string> = {
       router: args.images.frr,
@@ -38,6 +70,7 @@ export class Lab extends pulumi.ComponentResource {
     };
     // Nodes are ordered so that a sidecar's VTEP exists before it.
     for (const n of t.nodes) {
+      const frr = n.kind === "router" || n.kind === "vtep";
       this.containers[n.name] = new Container(
         n.name,
         {
@@ -47,58 +80,56 @@ export class Lab extends pulumi.ComponentResource {
           labels: n.labels,
           capAdd: n.capabilities,
           sysctls: n.sysctls,
+          ...(frr ? { files: frrFiles(t, n.name), cmd: FRR_START } : {}),
           ...(n.netns ? { networkOf: this.node(n.netns).containerId } : {}),
         },
         child,
       );
     }
 
-    const linksOf: Record<string, Link[]> = {};
+    // Every link waits for every wired node, so that their creates arrive as
+    // one burst and the helper makes them all in one exec.
+    const wired = t.nodes.filter((n) => !n.netns).map((n) => this.node(n.name));
+    const end = (node: string, iface: string, address?: string) => {
+      const c = this.node(node);
+      const n = this.nodeOf(node);
+      return pulumi.all([c.name, c.pid]).apply(([container, pid]) => ({
+        container,
+        pid,
+        iface,
+        // Hosts and the registry keep their address on their one link; FRR's zebra addresses the rest.
+        ...(n.kind === "host" ? hostEnd(t, node) : {}),
+        ...(n.kind === "registry" && address ? { addresses: [address] } : {}),
+      }));
+    };
     for (const l of t.links) {
-      const a = this.node(l.a.node);
-      const b = this.node(l.b.node);
-      const link = new Link(
-        l.name,
-        {
-          a: { container: a.name, pid: a.pid, iface: l.a.iface },
-          b: { container: b.name, pid: b.pid, iface: l.b.iface },
-          mtu: l.mtu,
-          helperImage: args.images.frr,
-        },
-        child,
+      this.links.push(
+        new Link(
+          l.name,
+          {
+            a: end(l.a.node, l.a.iface, l.a.address),
+            b: end(l.b.node, l.b.iface, l.b.address),
+            mtu: l.mtu,
+            helper: this.helper.name,
+          },
+          { ...child, dependsOn: [this.helper, ...wired] },
+        ),
       );
-      (linksOf[l.a.node] ??= []).push(link);
-      (linksOf[l.b.node] ??= []).push(link);
     }
 
-    const setup: Partial<Record<NodeKind, { step: string; commands: (node: string) => string[] }>> = {
-      router: { step: "frr", commands: (node) => frrCommands(t, node) },
-      vtep: { step: "frr", commands: (node) => frrCommands(t, node) },
-      host: { step: "address", commands: (node) => hostCommands(t, node) },
-      registry: { step: "etcd", commands: () => registryCommands(t) },
-      // agent: configured by its variant, once the VTEP's VXLAN device exists.
-    };
-    for (const n of t.nodes) {
-      const s = setup[n.kind];
-      if (!s) continue;
-      const c = this.node(n.name);
-      const addressed = n.kind === "host" || n.kind === "registry";
-      this.configured[n.name] = new Exec(
-        `${n.name}-${s.step}`,
+    const registry = t.registry ? this.nodeOf(t.registry.node) : undefined;
+    if (registry) {
+      const c = this.node(registry.name);
+      this.configured[registry.name] = new Script(
+        `${registry.name}-etcd`,
         {
           container: c.name,
           containerId: c.containerId,
-          // A host's (or the registry's) address lives on its veth and goes with it. zebra owns the
-          // FRR nodes' link addresses by interface name and puts them back on a
-          // recreated veth; restarting FRR there would drop its LSDB, and the
-          // recreated neighbour's fresh LSAs could then tie with its stale ones
-          // still held elsewhere (same sequence number: measured, never converges).
-          wiring: addressed ? this.wiring(n.name) : undefined,
-          node: n.name,
-          commands: s.commands(n.name),
+          wiring: this.wiring(registry.name),
+          node: registry.name,
+          script: registryCommands(t).join("\n"),
         },
-        // FRR starts once its interfaces exist, so it never sees a half-wired node.
-        { ...child, dependsOn: linksOf[n.name] ?? [] },
+        { ...child, dependsOn: this.links },
       );
     }
 
@@ -107,27 +138,32 @@ export class Lab extends pulumi.ComponentResource {
       "underlay-converged",
       {
         vteps,
-        services: t.registry ? [t.registry.address] : [],
+        services: servicePrefixes(t),
         timeoutSeconds: args.convergeTimeoutSeconds ?? 90,
         instances: vteps.map((v) => this.node(v.node).containerId),
       },
-      {
-        ...child,
-        dependsOn: t.nodes.filter((n) => n.kind !== "host").flatMap((n) => this.configured[n.name] ?? []),
-      },
+      { ...child, dependsOn: [...this.links, ...Object.values(this.configured)] },
     );
     this.registerOutputs({});
   }
 
   /** PIDs of the node and its peers: configuration reruns when any of them changes. */
   wiring(name: string): pulumi.Output<number>[] {
-    const n = this.topology.nodes.find((x) => x.name === name);
-    return [name, ...(n?.interfaces ?? []).map((i) => i.peer.node)].map((x) => this.node(x).pid);
+    const n = this.nodeOf(name);
+    const self = n.netns ?? n.name;
+    const peers = this.nodeOf(self).interfaces.map((i) => i.peer.node);
+    return [self, ...peers].map((x) => this.node(x).pid);
   }
 
   node(name: string): Container {
     const c = this.containers[name];
     if (!c) throw new Error(`no node ${name} in the lab`);
     return c;
+  }
+
+  private nodeOf(name: string): LabNode {
+    const n = this.topology.nodes.find((x) => x.name === name);
+    if (!n) throw new Error(`no node ${name} in the topology`);
+    return n;
   }
 }

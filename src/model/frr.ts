@@ -70,6 +70,8 @@ export function frrConfig(t: Topology, node: string): string {
       // Fast hellos so the lab converges in seconds instead of the default 40 s dead time.
       " ipv6 ospf6 hello-interval 1",
       " ipv6 ospf6 dead-interval 3",
+      // An unacknowledged LSA goes again after 1 s, not 5.
+      " ipv6 ospf6 retransmit-interval 1",
     );
     // MLD on router links learns which VTEPs joined the group.
     if (multicast) lines.push(" ipv6 pim", " ipv6 mld");
@@ -86,8 +88,11 @@ export function frrConfig(t: Topology, node: string): string {
 
   lines.push("router ospf6");
   if (n.routerId !== undefined) lines.push(` ospf6 router-id ${n.routerId}`);
-  // Run SPF immediately on change; back off only under churn.
-  lines.push(" timers throttle spf 0 50 500", "exit", "!");
+  // Run SPF immediately on change; back off only under churn. Accept a newer
+  // copy of an LSA at once: with the default 1 s minimum arrival, the quick
+  // successive LSAs of a lab coming up are dropped and only retransmitted
+  // seconds later (measured: 6-7 s to converge instead of about 2).
+  lines.push(" timers throttle spf 0 50 500", " timers lsa min-arrival 0", "exit", "!");
 
   if (multicast) {
     const rp = t.nodes.find((x) => x.kind === "router")?.loopback;

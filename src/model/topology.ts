@@ -316,6 +316,14 @@ function build(c: CheckedSpec): Topology {
     overlay: { mtu: overlayMtu, subnets },
     placement: [...c.placement],
     ...(registry ? { registry } : {}),
+    wiring: {
+      container: `vxlab-${c.stack}-wiring`,
+      labels: {
+        [`${LABEL_PREFIX}.project`]: c.project,
+        [`${LABEL_PREFIX}.stack`]: c.stack,
+        [`${LABEL_PREFIX}.kind`]: "wiring",
+      },
+    },
   };
 }
 
@@ -345,4 +353,16 @@ export function nodesOfKind(t: Topology, kind: NodeKind): LabNode[] {
 
 export function hostsBehind(t: Topology, vtep: string): OverlayHost[] {
   return t.hosts.filter((h) => h.vtep === vtep);
+}
+
+/**
+ * Neighbour entries the lab can hold at once, machine-wide (the kernel's table
+ * is shared by every namespace): every host resolving every other host, the
+ * VTEPs' proxy entries for remote hosts, and both ends of every link (global
+ * and link-local), with room for the checks' probes.
+ */
+export function neighbourEntries(t: Topology): number {
+  const hosts = t.hosts.length;
+  const vteps = nodesOfKind(t, "vtep").length;
+  return hosts * (hosts - 1) + vteps * hosts + 4 * t.links.length + 64;
 }

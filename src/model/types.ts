@@ -125,6 +125,8 @@ export interface Topology {
   placement: number[];
   /** The dynamic variants' registry and the agents that use it; absent in the others. */
   registry?: RegistryParams;
+  /** The lab's wiring helper: one container that makes every link (not a lab node). */
+  wiring: { container: string; labels: Record<string, string> };
 }
 
 export interface RegistryParams {

@@ -1,20 +1,14 @@
 /** A resource that exists once the underlay has converged: `up` waits for it. */
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { load } from "../docker/resources/load";
 import type * as Convergence from "./convergence";
 
 const IMPL = join(__dirname, "convergence");
 
-function impl(): typeof Convergence {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  require("tsx/cjs/api").register();
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require(IMPL) as typeof Convergence;
-}
-
 interface Props {
   vteps: Convergence.VtepTarget[];
-  /** Addresses every VTEP must reach as well (the registry). */
+  /** Prefixes every VTEP must have a route to as well (the registry's link). */
   services?: string[];
   timeoutSeconds: number;
   /** Changes with any VTEP's container: a new one must converge again. */
@@ -24,7 +18,7 @@ interface Props {
 const provider: pulumi.dynamic.ResourceProvider = {
   async create(inputs: Props) {
     const start = Date.now();
-    const seconds = await impl().waitConverged(
+    const seconds = await load<typeof Convergence>(IMPL).waitConverged(
       inputs.vteps,
       inputs.timeoutSeconds * 1000,
       inputs.services ?? [],
@@ -44,7 +38,7 @@ const provider: pulumi.dynamic.ResourceProvider = {
 };
 
 export class Converged extends pulumi.dynamic.Resource {
-  /** How long the wait took after FRR started. */
+  /** How long the wait took once the links existed. */
   declare readonly seconds: pulumi.Output<number>;
 
   constructor(
@@ -57,6 +51,6 @@ export class Converged extends pulumi.dynamic.Resource {
     },
     opts?: pulumi.CustomResourceOptions,
   ) {
-    super(provider, name, { ...args, seconds: undefined }, opts, "vxlan-lab", "Converged");
+    super(provider, name, { ...args, seconds: undefined, timing: undefined }, opts, "vxlan-lab", "Converged");
   }
 }

@@ -1,5 +1,10 @@
-/** The underlay is converged when every VTEP loopback reaches every other. */
-import * as ops from "../docker/ops";
+/**
+ * The underlay has converged when every VTEP has a route to every other VTEP's
+ * loopback (and to the service prefixes). Read, not probed: each VTEP streams
+ * its route table as JSON a few times a second from one exec, all VTEPs at
+ * once, and the deadline holds inside the wait, not between rounds.
+ */
+import { watchLines } from "../docker/exec";
 
 export interface VtepTarget {
   node: string;
@@ -7,50 +12,68 @@ export interface VtepTarget {
   loopback: string;
 }
 
-/** Loopbacks a VTEP has no route to yet, read from the kernel as JSON. */
-export async function missingRoutes(v: VtepTarget, all: readonly VtepTarget[]): Promise<string[]> {
-  const r = await ops.exec(v.container, ["ip", "-j", "-6", "route", "show"]);
-  if (r.code !== 0) return all.filter((o) => o !== v).map((o) => o.loopback);
-  const dsts = new Set((JSON.parse(r.stdout) as { dst: string }[]).map((e) => e.dst.replace(/\/128$/, "")));
-  return all.filter((o) => o !== v && !dsts.has(o.loopback)).map((o) => o.loopback);
+interface Route {
+  dst: string;
+  type?: string;
 }
 
-/** Loopbacks (and service addresses) that do not answer a ping sourced from the VTEP's own loopback. */
-export async function unreachable(
-  v: VtepTarget,
+/** Pure: the loopbacks and prefixes a VTEP's route table (`ip -j -6 route show`) lacks. */
+export function missingRoutes(
+  routesJson: string,
+  self: VtepTarget,
   all: readonly VtepTarget[],
   services: readonly string[] = [],
-): Promise<string[]> {
-  const others = [...all.filter((o) => o !== v).map((o) => o.loopback), ...services];
-  const results = await Promise.all(
-    others.map((a) => ops.exec(v.container, ["ping", "-6", "-c1", "-W1", "-I", v.loopback, a])),
+): string[] {
+  const routes = JSON.parse(routesJson) as Route[];
+  const have = new Set(
+    routes
+      .filter((r) => r.type === undefined || r.type === "unicast")
+      .map((r) => r.dst.replace(/\/128$/, "")),
   );
-  return others.filter((_, i) => results[i]?.code !== 0);
+  return [...all.filter((o) => o !== self).map((o) => o.loopback), ...services].filter((d) => !have.has(d));
 }
 
 /**
- * Bounded wait; on timeout the error names every VTEP still missing a peer.
- * services: addresses every VTEP must reach too (the registry of the dynamic variants).
+ * Prints the route table every 200 ms until its stdin closes (EOF: the reader
+ * has seen enough, or gave up). A timed-out read (status > 128) goes round again.
  */
+const WATCH_ROUTES = [
+  "bash",
+  "-c",
+  "while :; do ip -j -6 route show; IFS= read -r -t 0.2 _; [ $? -gt 128 ] || exit 0; done",
+];
+
+/** Resolves with the seconds it took; on timeout the error names every VTEP still missing a route. */
 export async function waitConverged(
   all: readonly VtepTarget[],
   timeoutMs: number,
   services: readonly string[] = [],
 ): Promise<number> {
   const start = Date.now();
-  let last: string[] = [];
-  while (true) {
-    last = [];
-    for (const v of all) {
-      const missing = await missingRoutes(v, all);
-      const bad = missing.length ? missing : await unreachable(v, all, services);
-      if (bad.length)
-        last.push(`${v.node} cannot reach ${bad.join(", ")}${missing.length ? " (no route)" : ""}`);
-    }
-    if (last.length === 0) return (Date.now() - start) / 1000;
-    if (Date.now() - start > timeoutMs) {
-      throw new Error(`underlay did not converge within ${timeoutMs / 1000}s: ${last.join("; ")}`);
-    }
-    await new Promise((r) => setTimeout(r, 250));
+  const deadline = start + timeoutMs;
+  const lacking = new Map<string, string>();
+  await Promise.all(
+    all.map(async (v) => {
+      lacking.set(v.node, "no route table read yet");
+      const r = await watchLines(
+        v.container,
+        WATCH_ROUTES,
+        (line) => {
+          const miss = missingRoutes(line, v, all, services);
+          if (miss.length === 0) lacking.delete(v.node);
+          else lacking.set(v.node, `no route to ${miss.join(", ")}`);
+          return miss.length === 0;
+        },
+        deadline,
+      );
+      if (!r.satisfied && r.code !== 0 && r.stderr.trim()) {
+        lacking.set(v.node, `reading routes failed (exit ${r.code}): ${r.stderr.trim()}`);
+      }
+    }),
+  );
+  if (lacking.size > 0) {
+    const why = [...lacking].map(([node, what]) => `${node}: ${what}`).join("; ");
+    throw new Error(`underlay did not converge within ${timeoutMs / 1000}s: ${why}`);
   }
+  return (Date.now() - start) / 1000;
 }

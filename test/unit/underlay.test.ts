@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { frrConfig, resolveTopology } from "../../src/model";
-import { frrCommands, hostCommands, writeFile } from "../../src/underlay/commands";
+import { FRR_START, frrFiles, hostEnd, servicePrefixes, writeFile } from "../../src/underlay/commands";
+import { missingRoutes } from "../../src/underlay/convergence";
 
 const t = resolveTopology({ stack: "unicast-static-default", variant: "unicast-static-default" });
 
@@ -12,17 +13,46 @@ describe("underlay commands", () => {
     expect(cmd).toMatch(/\| base64 -d > \/etc\/x$/);
     expect(decode(cmd)).toBe("a 'b' \"c\" $HOME\n");
   });
-  it("installs the generated frr.conf and daemons before starting FRR", () => {
-    const cmds = frrCommands(t, "S1");
-    expect(decode(cmds[1]!)).toBe(frrConfig(t, "S1"));
-    expect(decode(cmds[0]!)).toMatch(/^ospf6d=yes$/m);
-    expect(cmds.at(-1)).toContain("frrinit.sh restart");
+  it("puts the generated frr.conf and daemons in place, and FRR starts with the container", () => {
+    const files = Object.fromEntries(frrFiles(t, "S1").map((f) => [f.path, f.content]));
+    expect(files["/etc/frr/frr.conf"]).toBe(frrConfig(t, "S1"));
+    expect(files["/etc/frr/daemons"]).toMatch(/^ospf6d=yes$/m);
+    expect(FRR_START.join(" ")).toMatch(/frrinit\.sh start; exec sleep infinity$/);
   });
-  it("gives a host its seed MAC and address with the overlay MTU", () => {
-    const cmds = hostCommands(t, "H4").join("\n");
-    expect(cmds).toContain("address 50:54:33:00:00:0b");
-    expect(cmds).toContain(`mtu ${t.overlay.mtu}`);
-    expect(cmds).toContain("2001:db8:ff::13/64 dev eth0 nodad");
-    expect(() => hostCommands(t, "H9")).toThrow(/no host H9/);
+  it("gives a host's link end its seed MAC and address", () => {
+    expect(hostEnd(t, "H4")).toEqual({ mac: "50:54:33:00:00:0b", addresses: ["2001:db8:ff::13/64"] });
+    expect(() => hostEnd(t, "H9")).toThrow(/no host H9/);
+  });
+  it("asks the VTEPs for a route to the registry's link in the dynamic variants only", () => {
+    expect(servicePrefixes(t)).toEqual([]);
+    const d = resolveTopology({ stack: "d", variant: "unicast-dynamic-l2" });
+    expect(servicePrefixes(d)).toEqual(["2001:db8:fffe::/64"]);
+  });
+});
+
+describe("convergence, read from the route table", () => {
+  const vteps = ["S1", "S2", "S3"].map((n, i) => ({
+    node: n,
+    container: n,
+    loopback: `2001:db8:${i + 1}::1`,
+  }));
+  const [s1] = vteps;
+  it("is reached when every other loopback and service prefix has a route", () => {
+    const routes = JSON.stringify([
+      { dst: "2001:db8:2::1", protocol: "ospf" },
+      { dst: "2001:db8:3::1", protocol: "ospf" },
+      { dst: "2001:db8:fffe::/64", protocol: "ospf" },
+    ]);
+    expect(missingRoutes(routes, s1!, vteps, ["2001:db8:fffe::/64"])).toEqual([]);
+  });
+  it("names what is missing, and an unreachable route does not count", () => {
+    const routes = JSON.stringify([
+      { dst: "2001:db8:2::1", protocol: "ospf" },
+      { dst: "2001:db8:3::1", type: "unreachable" },
+    ]);
+    expect(missingRoutes(routes, s1!, vteps, ["2001:db8:fffe::/64"])).toEqual([
+      "2001:db8:3::1",
+      "2001:db8:fffe::/64",
+    ]);
   });
 });
