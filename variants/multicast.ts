@@ -8,6 +8,7 @@
  * there: the first-hop router must see the source as directly connected to
  * register it with the RP, which a loopback source is not.
  */
+import { after } from "../src/checks/run";
 import {
   amplification,
   fdbCheck,
@@ -58,23 +59,29 @@ export const variant: Variant = {
       return vtepBase(t, v, { local: up.address, group: { address: t.vxlan.group, dev: up.iface } });
     }),
   amplification: () => 1,
-  checks: (t) => [
-    mldGroups(t),
-    reachability(hostPairs(t)),
-    fdbCheck(
-      `the group's all-zeros entry (${t.vxlan.group}); remote MACs learned behind their VTEP's uplink`,
-      (_ctx, v, fdb) => {
-        const group = fdb.filter((e) => e.mac === ALL_ZEROS).map((e) => e.dst ?? "");
-        if (group.join() !== t.vxlan.group)
-          return `all-zeros entries: ${group.join(", ") || "none"}, expected ${t.vxlan.group}`;
-        return setDiff(
-          fdb.filter((e) => e.mac !== ALL_ZEROS).map((e) => `${e.mac}>${e.dst ?? ""}`),
-          remoteHosts(t, v).map((h) => `${h.mac}>${firstUplink(t, h.vtep).address}`),
-        );
-      },
-    ),
-    amplification(probeHost(t), 1),
-    unknownUnicast(probeHost(t), 1),
-    paths(t),
-  ],
+  checks: (t) => {
+    const ping = reachability(hostPairs(t));
+    return [
+      mldGroups(t),
+      ping,
+      paths(t),
+      after(
+        ping,
+        fdbCheck(
+          `the group's all-zeros entry (${t.vxlan.group}); remote MACs learned behind their VTEP's uplink`,
+          (_ctx, v, fdb) => {
+            const group = fdb.filter((e) => e.mac === ALL_ZEROS).map((e) => e.dst ?? "");
+            if (group.join() !== t.vxlan.group)
+              return `all-zeros entries: ${group.join(", ") || "none"}, expected ${t.vxlan.group}`;
+            return setDiff(
+              fdb.filter((e) => e.mac !== ALL_ZEROS).map((e) => `${e.mac}>${e.dst ?? ""}`),
+              remoteHosts(t, v).map((h) => `${h.mac}>${firstUplink(t, h.vtep).address}`),
+            );
+          },
+        ),
+      ),
+      amplification(probeHost(t), 1),
+      unknownUnicast(probeHost(t), 1),
+    ];
+  },
 };

@@ -9,6 +9,7 @@
  * Any address a host sends from is learned and published, so unlike
  * unicast-static-nd there is no isolation by registration.
  */
+import { after } from "../src/checks/run";
 import { agentFdbCheck, agentsHealthy, registryHoldsHosts, unknownMissCounted } from "../src/checks/agent";
 import {
   amplification,
@@ -33,24 +34,32 @@ export const variant: Variant = {
   checks: (t) => {
     const h = probeHost(t);
     const remote = t.hosts.find((x) => x.vtep !== h.vtep) ?? h;
+    const ping = reachability(hostPairs(t));
     return [
       agentsHealthy(t),
       registryHoldsHosts(t),
-      reachability(hostPairs(t)),
-      agentFdbCheck(t, "one per remote MAC, no multicast, no all-zeros"),
-      neighPerRemoteHost(t, "agent neighbour entries: one permanent entry per remote host, for proxy ND"),
-      neighCheck(
-        "every neighbour entry on the VXLAN device was installed by the agent (extern_learn)",
-        (_ctx, _v, neigh) => {
-          const foreign = neigh.filter((e) => !("extern_learn" in e)).map(neighKey);
-          return foreign.length ? `entries the agent did not install: ${foreign.join(", ")}` : undefined;
-        },
+      ping,
+      paths(t),
+      // Entries are installed on demand: read them once every host has talked.
+      after(ping, agentFdbCheck(t, "one per remote MAC, no multicast, no all-zeros")),
+      after(
+        ping,
+        neighPerRemoteHost(t, "agent neighbour entries: one permanent entry per remote host, for proxy ND"),
+      ),
+      after(
+        ping,
+        neighCheck(
+          "every neighbour entry on the VXLAN device was installed by the agent (extern_learn)",
+          (_ctx, _v, neigh) => {
+            const foreign = neigh.filter((e) => !("extern_learn" in e)).map(neighKey);
+            return foreign.length ? `entries the agent did not install: ${foreign.join(", ")}` : undefined;
+          },
+        ),
       ),
       ndAnsweredLocally(h, remote),
       amplification(h, 0),
       unknownUnicast(h, 0),
       unknownMissCounted(h),
-      paths(t),
     ];
   },
 };

@@ -4,6 +4,7 @@
  * neighbour entries on its VXLAN device; static FDB entries carry the
  * unicast. Zero amplification, but only registered IP/MAC pairs can talk.
  */
+import { after } from "../src/checks/run";
 import {
   address,
   amplification,
@@ -33,6 +34,7 @@ export function solicitedNodeMac(addr: string): string {
 /** A host resolving a remote host draws an answer from its own VTEP: nothing crosses the underlay. */
 export function ndAnsweredLocally(from: OverlayHost, to: OverlayHost): Check {
   return {
+    quiet: true,
     name: `neighbour discovery: ${from.name} resolving ${to.name} is answered by ${from.vtep} (0 VXLAN packets)`,
     async run(ctx) {
       let answered = false;
@@ -54,6 +56,7 @@ export function unregisteredIsolated(t: Topology, from: OverlayHost): Check {
   const rogue = "2001:db8:ff::ffff";
   const targets = t.hosts.filter((h) => h.vtep !== from.vtep);
   return {
+    quiet: true,
     name: `isolation: unregistered ${rogue} on ${from.name} reaches no remote host`,
     async run(ctx) {
       await ctx.exec(from.name, ["ip", "-6", "addr", "add", `${rogue}/64`, "dev", "eth0", "nodad"]);
@@ -89,23 +92,28 @@ export const variant: Variant = {
   checks: (t) => {
     const h = probeHost(t);
     const remote = t.hosts.find((x) => x.vtep !== h.vtep) ?? h;
+    const ping = reachability(hostPairs(t));
     return [
-      reachability(hostPairs(t)),
-      fdbCheck("no all-zeros entry, one static entry per remote MAC, nothing learned", (_ctx, v, fdb) =>
-        setDiff(
-          fdb
-            .filter(isStatic)
-            .map(fdbKey)
-            .concat(fdb.filter((e) => !isStatic(e)).map((e) => `learned ${fdbKey(e)}`)),
-          remoteHosts(t, v).map((x) => fdbKey({ mac: x.mac, dst: loopbackOf(t, x.vtep) })),
+      ping,
+      paths(t),
+      // Nothing learned even after every host has talked.
+      after(
+        ping,
+        fdbCheck("no all-zeros entry, one static entry per remote MAC, nothing learned", (_ctx, v, fdb) =>
+          setDiff(
+            fdb
+              .filter(isStatic)
+              .map(fdbKey)
+              .concat(fdb.filter((e) => !isStatic(e)).map((e) => `learned ${fdbKey(e)}`)),
+            remoteHosts(t, v).map((x) => fdbKey({ mac: x.mac, dst: loopbackOf(t, x.vtep) })),
+          ),
         ),
       ),
-      neighPerRemoteHost(t, "one permanent neighbour entry per remote host on the VXLAN device"),
+      after(ping, neighPerRemoteHost(t, "one permanent neighbour entry per remote host on the VXLAN device")),
       ndAnsweredLocally(h, remote),
       amplification(h, 0),
       unknownUnicast(h, 0),
       unregisteredIsolated(t, h),
-      paths(t),
     ];
   },
 };

@@ -113,6 +113,7 @@ export function agentsHealthy(t: Topology): Check {
 export function unknownMissCounted(host: OverlayHost): Check {
   const mac = UNKNOWN_MAC;
   return {
+    quiet: true,
     name: `unknown MAC ${mac} from ${host.name}: ${host.vtep}'s agent counts the miss and installs nothing`,
     async run(ctx) {
       const before = await agentStatus(ctx, host.vtep);

@@ -54,10 +54,6 @@ export function hostPairs(t: Topology, keep: (a: OverlayHost, b: OverlayHost) =>
   return t.hosts.flatMap((a) => t.hosts.filter((b) => b !== a && keep(a, b)).map((b) => [a, b] as const));
 }
 
-const ping = (ctx: CheckContext, from: string, to: string, extra: string[] = []) =>
-  ctx.exec(from, ["ping", "-6", "-c1", "-W1", ...extra, to]);
-
-/** Each pair must answer a ping, both directions being separate pairs. */
 /** Runs f over items with at most `limit` calls in flight: large labs must not open thousands of execs at once. */
 export async function mapLimit<T, R>(
   items: readonly T[],
@@ -73,18 +69,51 @@ export async function mapLimit<T, R>(
   return out;
 }
 
-export function reachability(
-  pairs: readonly (readonly [OverlayHost, OverlayHost])[],
-  name = "reachability",
-): Check {
+/** Sources probed at once: each runs all its pings in parallel inside one exec. */
+const SOURCES_AT_ONCE = 16;
+
+/**
+ * One exec pings every target in parallel from inside the node and prints
+ * "ok <target>" or "no <target>" per target; ping counts by its exit status.
+ */
+export async function pingAll(
+  ctx: CheckContext,
+  from: string,
+  targets: readonly string[],
+): Promise<Set<string>> {
+  for (const a of targets) if (!/^[0-9a-f:]+$/i.test(a)) throw new Error(`not an IPv6 address: ${a}`);
+  const script =
+    `for a in ${targets.join(" ")}; do ` +
+    `(if ping -6 -c1 -W1 -q "$a" >/dev/null 2>&1; then echo "ok $a"; else echo "no $a"; fi) & done; wait`;
+  const out = await run(ctx, from, ["sh", "-c", script]);
+  const answered = new Set<string>();
+  for (const line of out.split("\n")) if (line.startsWith("ok ")) answered.add(line.slice(3));
+  return answered;
+}
+
+type Pair = readonly [OverlayHost, OverlayHost];
+
+/** Each pair must answer a ping, both directions being separate pairs. A retry pings only the pairs that did not. */
+export function reachability(pairs: readonly Pair[], name = "reachability"): Check {
   return {
     name: `${name}: ${pairs.length} host pairs answer ping`,
-    async run(ctx) {
-      const results = await mapLimit(pairs, 32, ([a, b]) => ping(ctx, a.name, address(b)));
-      const failed = pairs.filter((_, i) => results[i]?.code !== 0).map(([a, b]) => `${a.name}->${b.name}`);
+    async run(ctx, retry) {
+      const todo = (retry as Pair[] | undefined) ?? pairs;
+      const bySource = new Map<OverlayHost, OverlayHost[]>();
+      for (const [a, b] of todo) bySource.set(a, [...(bySource.get(a) ?? []), b]);
+      const sources = [...bySource];
+      const answered = await mapLimit(sources, SOURCES_AT_ONCE, ([a, bs]) =>
+        pingAll(ctx, a.name, bs.map(address)),
+      );
+      const failed = sources.flatMap(([a, bs], i) =>
+        bs.filter((b) => !answered[i]?.has(address(b))).map((b) => [a, b] as const),
+      );
       return {
         ok: failed.length === 0,
-        detail: failed.length ? `no answer: ${failed.join(", ")}` : "all answered",
+        detail: failed.length
+          ? `no answer: ${failed.map(([a, b]) => `${a.name}->${b.name}`).join(", ")}`
+          : "all answered",
+        retry: failed,
       };
     },
   };
@@ -165,10 +194,12 @@ export const PROBE_GROUP_MAC = "33:33:00:00:de:ad";
 /** VXLAN packets a VTEP sends for one BUM frame from one of its hosts. */
 export function amplification(host: OverlayHost, expected: number, what = "one BUM frame"): Check {
   return {
+    quiet: true,
     name: `amplification: ${what} from ${host.name} leaves ${host.vtep} as ${expected} VXLAN packet(s)`,
     async run(ctx) {
       const n = await countVxlanPackets(ctx, host.vtep, PROBE_GROUP_MAC, () =>
-        ctx.exec(host.name, ["ping", "-6", "-c1", "-W1", `${PROBE_GROUP}%eth0`]),
+        // Nobody answers; the frame is on its way the moment ping sends it.
+        ctx.exec(host.name, ["ping", "-6", "-c1", "-W0.1", `${PROBE_GROUP}%eth0`]),
       );
       return { ok: n === expected, detail: `${n} VXLAN packet(s), expected ${expected}`, perBumFrame: n };
     },
@@ -179,6 +210,7 @@ export function amplification(host: OverlayHost, expected: number, what = "one B
 export function unknownUnicast(host: OverlayHost, expected: number): Check {
   const mac = UNKNOWN_MAC;
   return {
+    quiet: true,
     name: `unknown unicast: a frame from ${host.name} to unknown ${mac} leaves ${host.vtep} as ${expected} VXLAN packet(s)`,
     async run(ctx) {
       const n = await countVxlanPackets(ctx, host.vtep, mac, () => sendToUnknownMac(ctx, host, 1));
@@ -206,7 +238,7 @@ export async function sendToUnknownMac(ctx: CheckContext, host: OverlayHost, cou
     "nud",
     "permanent",
   ]);
-  await ctx.exec(host.name, ["ping", "-6", `-c${count}`, "-i0.2", "-W1", ip]);
+  await ctx.exec(host.name, ["ping", "-6", `-c${count}`, "-i0.2", "-W0.1", ip]);
   await ctx.exec(host.name, ["ip", "-6", "neigh", "del", ip, "dev", "eth0"]);
 }
 
@@ -235,35 +267,41 @@ export function paths(t: Topology): Check {
   return {
     name: "paths: VTEP to VTEP goes through a router",
     async run(ctx) {
-      const bad: string[] = [];
-      for (const [a, b] of pairs) {
-        const out = await run(ctx, a.name, [
-          "mtr",
-          "-6",
-          "-n",
-          "--json",
-          "-c",
-          "1",
-          "-a",
-          a.loopback ?? "",
-          b.loopback ?? "",
-        ]);
-        const hubs = (JSON.parse(out) as { report: { hubs: { host: string }[] } }).report.hubs.map(
-          (h) => h.host,
-        );
-        if (hubs.length !== 2 || !routerAddrs.has(hubs[0] ?? "") || hubs[1] !== b.loopback) {
-          bad.push(`${a.name}->${b.name} via ${hubs.join(" ")}`);
-        }
-      }
+      const bad = await Promise.all(
+        pairs.map(async ([a, b]) => {
+          // One probe per hop, 0.1 s apart, and 0.3 s of grace for the last reply instead of mtr's 5 s.
+          const out = await run(ctx, a.name, [
+            "mtr",
+            "-6",
+            "-n",
+            "--json",
+            "-c",
+            "1",
+            "-i",
+            "0.1",
+            "-G",
+            "0.3",
+            "-a",
+            a.loopback ?? "",
+            b.loopback ?? "",
+          ]);
+          const hubs = (JSON.parse(out) as { report: { hubs: { host: string }[] } }).report.hubs.map(
+            (h) => h.host,
+          );
+          const ok = hubs.length === 2 && routerAddrs.has(hubs[0] ?? "") && hubs[1] === b.loopback;
+          return ok ? undefined : `${a.name}->${b.name} via ${hubs.join(" ")}`;
+        }),
+      );
+      const failed = bad.filter((x): x is string => x !== undefined);
       return {
-        ok: bad.length === 0,
-        detail: bad.length ? bad.join("; ") : `${pairs.length} paths cross a router`,
+        ok: failed.length === 0,
+        detail: failed.length ? failed.join("; ") : `${pairs.length} paths cross a router`,
       };
     },
   };
 }
 
-/** One table read on every VTEP and compared with what the variant promises. */
+/** One table read on every VTEP at once and compared with what the variant promises; a retry rereads only the VTEPs that were off. */
 function tableCheck<E>(
   name: string,
   read: (ctx: CheckContext, vtep: string) => Promise<E[]>,
@@ -271,15 +309,15 @@ function tableCheck<E>(
 ): Check {
   return {
     name: `tables: ${name}`,
-    async run(ctx) {
-      const problems: string[] = [];
-      for (const v of ctx.t.nodes.filter((n) => n.kind === "vtep")) {
-        const p = await expect(ctx, v.name, await read(ctx, v.name));
-        if (p) problems.push(`${v.name}: ${p}`);
-      }
+    async run(ctx, retry) {
+      const vteps =
+        (retry as string[] | undefined) ?? ctx.t.nodes.filter((n) => n.kind === "vtep").map((n) => n.name);
+      const problems = await Promise.all(vteps.map(async (v) => expect(ctx, v, await read(ctx, v))));
+      const bad = vteps.flatMap((v, i) => (problems[i] ? [`${v}: ${problems[i]}`] : []));
       return {
-        ok: problems.length === 0,
-        detail: problems.length ? problems.join("; ") : "as promised on every VTEP",
+        ok: bad.length === 0,
+        detail: bad.length ? bad.join("; ") : "as promised on every VTEP",
+        retry: vteps.filter((_, i) => problems[i]),
       };
     },
   };

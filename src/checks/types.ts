@@ -17,11 +17,25 @@ export interface CheckOutcome {
   detail: string;
   /** Amplification checks report the measured packets per BUM frame. */
   perBumFrame?: number;
+  /**
+   * What is left to prove, handed to the next attempt: a retry repeats only
+   * what failed (the pairs that did not answer, the VTEPs whose table was off).
+   */
+  retry?: unknown;
 }
 
 export interface Check {
   name: string;
-  run(ctx: CheckContext): Promise<CheckOutcome>;
+  /** Checks (listed earlier) whose traffic this one reads the state of: it starts once they have finished. */
+  after?: readonly Check[];
+  /**
+   * Counts packets on the wire, so it needs the overlay to itself: it starts
+   * once every check listed before it has finished, and the checks listed
+   * after it wait for it.
+   */
+  quiet?: boolean;
+  /** `retry` is what the previous attempt left (its outcome's `retry`); absent on the first attempt. */
+  run(ctx: CheckContext, retry?: unknown): Promise<CheckOutcome>;
 }
 
 export interface CheckReport {

@@ -1,7 +1,8 @@
 /** Runs a variant's checks against the running lab of a stack. */
 import { runChecks, type RetryPolicy, DEFAULT_RETRY } from "../checks/run";
 import type { CheckContext, CheckReport } from "../checks/types";
-import { exec } from "../docker/ops";
+import { exec } from "../docker/exec";
+import { neighbourTableGuard } from "../checks/kernel";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as yaml from "js-yaml";
@@ -38,8 +39,16 @@ export async function checkStack(
     t,
     exec: (node, argv) => exec(getNode(t, node).container, argv),
   };
-  return runChecks(t.variant, variant.checks(t), ctx, opts.policy ?? DEFAULT_RETRY, (name, o) =>
-    opts.onResult?.(name, o.ok, o.detail),
+  const vtep = t.nodes.find((n) => n.kind === "vtep");
+  if (!vtep) throw new Error(`${stack} has no VTEP to check from`);
+  const guard = neighbourTableGuard(vtep.name);
+  await guard.start(ctx);
+  return runChecks(
+    t.variant,
+    [...variant.checks(t), guard.check],
+    ctx,
+    opts.policy ?? DEFAULT_RETRY,
+    (name, o) => opts.onResult?.(name, o.ok, o.detail),
   );
 }
 
