@@ -165,9 +165,28 @@ function goBinary(): string | undefined {
 }
 
 /** Environment for running the CLI: local state, no prompts, no update check. */
+/**
+ * Resource operations Pulumi runs at once. Its default is 4 per CPU (8 here),
+ * which queues a lab's 99 containers and 128 links in eights (measured: 101 s
+ * for `up` at 32 VTEPs); the engine and the wiring helper take them all at once.
+ */
+export const PARALLEL = "512";
+
+/**
+ * The local backend rewrites the whole state file after every resource
+ * operation: at 32 VTEPs that is 360 rewrites of a 4.7 MB file, and `up` took
+ * 123 s instead of 48 s (`destroy` 132 s instead of 9 s). The state is written
+ * once, at the end. A run killed half-way leaves no record of what it made,
+ * which the lab tolerates: a container or link of the same name left behind
+ * is replaced, and `destroy` also removes whatever carries the stack's label.
+ */
+export const SKIP_CHECKPOINTS = "true";
+
 export function quietEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   return {
     ...base,
+    PULUMI_PARALLEL: base.PULUMI_PARALLEL ?? PARALLEL,
+    PULUMI_SKIP_CHECKPOINTS: base.PULUMI_SKIP_CHECKPOINTS ?? SKIP_CHECKPOINTS,
     PULUMI_SKIP_UPDATE_CHECK: "true",
     PULUMI_CONFIG_PASSPHRASE: base.PULUMI_CONFIG_PASSPHRASE ?? "",
     PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",

@@ -70,7 +70,7 @@ export async function mapLimit<T, R>(
 }
 
 /** Sources probed at once: each runs all its pings in parallel inside one exec. */
-const SOURCES_AT_ONCE = 16;
+const SOURCES_AT_ONCE = 32;
 
 /**
  * One exec pings every target in parallel from inside the node and prints

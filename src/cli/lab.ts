@@ -177,6 +177,8 @@ const COMMANDS: Record<string, Command> = {
       console.log(`export PATH=${q(pulumiBinDir(pinnedPulumiVersion()))}":$PATH"`);
       console.log(`export PULUMI_CONFIG_PASSPHRASE=${q(env.PULUMI_CONFIG_PASSPHRASE ?? "")}`);
       console.log("export PULUMI_SKIP_UPDATE_CHECK=true");
+      console.log(`export PULUMI_PARALLEL=${q(env.PULUMI_PARALLEL ?? "")}`);
+      console.log(`export PULUMI_SKIP_CHECKPOINTS=${q(env.PULUMI_SKIP_CHECKPOINTS ?? "")}`);
       return 0;
     },
   },

@@ -36,7 +36,8 @@ const json = <T>(s: string, fallback: T): T => {
 };
 
 async function nodeHealth(n: NodeStatus): Promise<NodeStatus> {
-  if (!n.running || n.kind === "host") return n;
+  // Hosts and the wiring helper run nothing to ask after.
+  if (!n.running || n.kind === "host" || n.kind === "wiring") return n;
   if (n.kind === "registry") {
     const r = await exec(n.container, ["etcdctl", "endpoint", "health", "-w", "json"]);
     return { ...n, etcd: json<{ health?: boolean }[]>(r.stdout, [])[0]?.health === true };

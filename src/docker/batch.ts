@@ -10,8 +10,8 @@ export class Coalescer<T, R> {
 
   constructor(
     private readonly runBatch: (items: T[]) => Promise<R[]>,
-    private readonly quietMs = 40,
-    private readonly maxWaitMs = 400,
+    private readonly quietMs = 80,
+    private readonly maxWaitMs = 800,
   ) {}
 
   add(item: T): Promise<R> {

@@ -55,40 +55,53 @@ function byPid<T>(items: readonly T[], key: (x: T) => number): Map<number, T[]> 
   return m;
 }
 
+function endSettings(e: LinkEnd): string[] {
+  return [
+    ...(e.mac ? [`link set ${word(e.iface)} address ${word(e.mac)}`] : []),
+    ...(e.addresses ?? []).map((a) => `addr add ${word(a)} dev ${word(e.iface)} nodad`),
+    `link set ${word(e.iface)} up`,
+  ];
+}
+
+/** Runs the blocks side by side and fails if any of them failed. */
+function parallel(blocks: string[][]): string[] {
+  if (blocks.length === 0) return [];
+  return [
+    "pids=",
+    ...blocks.flatMap((b) => ["(", ...b, ") &", 'pids="$pids $!"']),
+    'for p in $pids; do wait "$p"; done',
+  ];
+}
+
 /**
- * One script that makes every pair: leftovers of the same names cleared,
- * pairs added from their A side (one nsenter per namespace), then each end
- * given its MAC and addresses and brought up (again one nsenter per namespace).
+ * One script that makes every pair with one nsenter per namespace: each A side
+ * clears a leftover of the same name (which takes its old peer with it), adds
+ * its pairs and brings its ends up; then each B side gets its MAC and
+ * addresses and comes up. Namespaces are worked on side by side.
  */
 export function createScript(links: readonly VethSpec[]): string {
-  const ends = links.flatMap((l) => [l.a, l.b]);
-  const clear = [...byPid(ends, (e) => e.pid)].flatMap(([pid, es]) =>
-    inNetns(
-      pid,
-      es.map((e) => `link del ${word(e.iface)}`),
-      true,
+  const aSides = [...byPid(links, (l) => l.a.pid)].map(([pid, ls]) => [
+    `nsenter -t ${word(pid)} -n sh -e <<'NS'`,
+    "ip -force -batch - 2>/dev/null <<'EOF' || true",
+    ...ls.map((l) => `link del ${word(l.a.iface)}`),
+    "EOF",
+    "ip -batch - <<'EOF'",
+    ...ls.map(
+      (l) =>
+        `link add ${word(l.a.iface)} mtu ${word(l.mtu)} type veth peer name ${word(l.b.iface)} mtu ${word(l.mtu)} netns ${word(l.b.pid)}`,
     ),
-  );
-  const add = [...byPid(links, (l) => l.a.pid)].flatMap(([pid, ls]) =>
-    inNetns(
-      pid,
-      ls.map(
-        (l) =>
-          `link add ${word(l.a.iface)} mtu ${word(l.mtu)} type veth peer name ${word(l.b.iface)} mtu ${word(l.mtu)} netns ${word(l.b.pid)}`,
-      ),
+    ...ls.flatMap((l) => endSettings(l.a)),
+    "EOF",
+    "NS",
+  ]);
+  const bSides = [
+    ...byPid(
+      links.map((l) => l.b),
+      (e) => e.pid,
     ),
-  );
-  const up = [...byPid(ends, (e) => e.pid)].flatMap(([pid, es]) =>
-    inNetns(
-      pid,
-      es.flatMap((e) => [
-        ...(e.mac ? [`link set ${word(e.iface)} address ${word(e.mac)}`] : []),
-        ...(e.addresses ?? []).map((a) => `addr add ${word(a)} dev ${word(e.iface)} nodad`),
-        `link set ${word(e.iface)} up`,
-      ]),
-    ),
-  );
-  return [...clear, ...add, ...up].join("\n");
+  ].map(([pid, es]) => inNetns(pid, es.flatMap(endSettings)));
+  // `wait` on each child: a failed namespace fails the batch, with its error in the trace.
+  return ["set -e", ...parallel(aSides), ...parallel(bSides)].join("\n");
 }
 
 /** Deleting one end removes the pair; an absent interface or namespace counts as deleted. */

@@ -34,7 +34,8 @@ function frrNode(t: Topology, name: string): LabNode {
 
 /** Daemons to start besides the always-on zebra, mgmtd and staticd. */
 export function enabledDaemons(t: Topology, kind: "router" | "vtep" = "router"): string[] {
-  return t.variant === "multicast" && kind === "router" ? ["ospf6d", "pim6d", "bfdd"] : ["ospf6d", "bfdd"];
+  // Only what the variant uses: every daemon costs start-up time and memory on every node.
+  return t.variant === "multicast" && kind === "router" ? ["ospf6d", "pim6d"] : ["ospf6d"];
 }
 
 /** Complete frr.conf (integrated config) for a router or VTEP. Throws for hosts and unknown nodes. */

@@ -321,6 +321,7 @@ function build(c: CheckedSpec): Topology {
       labels: {
         [`${LABEL_PREFIX}.project`]: c.project,
         [`${LABEL_PREFIX}.stack`]: c.stack,
+        [`${LABEL_PREFIX}.node`]: "wiring",
         [`${LABEL_PREFIX}.kind`]: "wiring",
       },
     },

@@ -10,6 +10,7 @@ import type { StackStatus } from "../../src/cli/status";
 import { resolveTopology } from "../../src/model";
 import { REPO_ROOT } from "../../src/util/paths";
 import { run } from "../../src/util/proc";
+import { variantFor } from "../../variants";
 import { containersOf, ok, teardown, up } from "./lab";
 
 const cases = [
@@ -36,8 +37,15 @@ describe.each(cases)("$variant", ({ variant, perBumFrame }) => {
     expect(failed).toEqual([]);
     expect(report.ok).toBe(true);
     expect(report.variant).toBe(variant);
-    expect(report.checks.length).toBeGreaterThanOrEqual(5);
+    // Every check the variant page declares ran, plus the kernel's neighbour table guard.
+    const t = resolveTopology({ stack, variant });
+    const impl = variantFor(t.variant);
+    expect(report.checks.map((c) => c.name)).toEqual([
+      ...(impl?.checks(t).map((c) => c.name) ?? []),
+      "kernel: the IPv6 neighbour table never overflowed during the checks",
+    ]);
     expect(report.amplification.perBumFrame).toBe(perBumFrame);
+    expect(report.amplification.perBumFrame).toBe(impl?.amplification(t));
   });
 
   it("`scripts/lab status --json` reports every node healthy", async () => {
@@ -45,7 +53,7 @@ describe.each(cases)("$variant", ({ variant, perBumFrame }) => {
     expect(r.code, r.stderr).toBe(0);
     const mine = (JSON.parse(r.stdout) as StackStatus[]).find((s) => s.stack === stack);
     const t = resolveTopology({ stack, variant });
-    expect(mine?.nodes.map((n) => n.node).sort()).toEqual(t.nodes.map((n) => n.name).sort());
+    expect(mine?.nodes.map((n) => n.node).sort()).toEqual([...t.nodes.map((n) => n.name), "wiring"].sort());
     for (const n of mine?.nodes ?? []) {
       expect(n.running, n.node).toBe(true);
       if (n.kind === "router" || n.kind === "vtep") expect([n.node, n.frr]).toEqual([n.node, true]);

@@ -49,6 +49,7 @@ describe("frr.conf", () => {
       " ipv6 ospf6 network point-to-point",
       " ipv6 ospf6 hello-interval 1",
       " ipv6 ospf6 dead-interval 3",
+      " ipv6 ospf6 retransmit-interval 1",
     ]);
     expect(stanza(conf, "interface r2")).toContain(" ipv6 address 2001:db8:ffff:2::2/64");
     expect(stanza(conf, "interface r2")).toContain(" ipv6 ospf6 network point-to-point");
@@ -60,10 +61,11 @@ describe("frr.conf", () => {
     expect(conf.match(/^interface /gm)).toHaveLength(3); // lo, r1, r2
   });
 
-  it("sets the router ID and SPF throttle", () => {
+  it("sets the router ID, SPF throttle and an LSA minimum arrival of 0", () => {
     expect(stanza(frrConfig(unicast, "S1"), "router ospf6")).toEqual([
       " ospf6 router-id 10.0.1.1",
       " timers throttle spf 0 50 500",
+      " timers lsa min-arrival 0",
     ]);
     expect(frrConfig(unicast, "R2")).toContain(" ospf6 router-id 10.0.255.2\n");
   });
@@ -129,11 +131,11 @@ describe("daemons file", () => {
         .flatMap((m) => (m?.[1] && m[2] ? [[m[1], m[2]]] : [])),
     );
 
-  it("enables zebra, staticd, ospf6d and bfdd, and pim6d only for multicast", () => {
+  it("enables zebra, staticd and ospf6d, pim6d only on multicast routers, and no unused bfdd", () => {
     const m = flags(daemonsFile(multicast, "R1"));
-    expect(m).toMatchObject({ zebra: "yes", staticd: "yes", ospf6d: "yes", bfdd: "yes", pim6d: "yes" });
+    expect(m).toMatchObject({ zebra: "yes", staticd: "yes", ospf6d: "yes", bfdd: "no", pim6d: "yes" });
     const u = flags(daemonsFile(unicast, "S1"));
-    expect(u).toMatchObject({ zebra: "yes", staticd: "yes", ospf6d: "yes", bfdd: "yes", pim6d: "no" });
+    expect(u).toMatchObject({ zebra: "yes", staticd: "yes", ospf6d: "yes", bfdd: "no", pim6d: "no" });
     expect(enabledDaemons(multicast)).toContain("pim6d");
     expect(enabledDaemons(multicast, "vtep")).not.toContain("pim6d");
     expect(flags(daemonsFile(multicast, "S1")).pim6d).toBe("no");
@@ -145,7 +147,7 @@ describe("daemons file", () => {
       .filter(([, v]) => v === "yes")
       .map(([k]) => k)
       .sort();
-    expect(on).toEqual(["bfdd", "mgmtd", "ospf6d", "pim6d", "staticd", "zebra"]);
+    expect(on).toEqual(["mgmtd", "ospf6d", "pim6d", "staticd", "zebra"]);
     expect(flags(daemonsFile(unicast, "S2"))).toMatchObject({
       bgpd: "no",
       ospfd: "no",

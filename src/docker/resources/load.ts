@@ -1,15 +1,16 @@
 /**
  * Dynamic providers are serialized into the stack's state, so they hold
- * nothing but a module path and load the implementation (through tsx) inside
- * the provider process. tsx is registered once per process: each register()
- * stacks another resolve hook and slows every later module resolution.
+ * nothing but a module path and load the implementation (TypeScript, compiled
+ * by esbuild-register as it is required) inside the provider process. The
+ * hook is registered once per process: each register() stacks another hook
+ * and slows every later module load.
  */
 export function load<T>(path: string): T {
-  const g = globalThis as { __vxlanLabTsx?: boolean };
-  if (!g.__vxlanLabTsx) {
+  const g = globalThis as { __vxlanLabTs?: boolean };
+  if (!g.__vxlanLabTs) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    require("tsx/cjs/api").register();
-    g.__vxlanLabTsx = true;
+    (require("esbuild-register/dist/node") as { register(): unknown }).register();
+    g.__vxlanLabTs = true;
   }
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require(path) as T;
