@@ -10,6 +10,11 @@ import { Overlay } from "./src/lab/overlay";
 import { resolveTopology, runConfig, specFromConfig, TopologyError, type Topology } from "./src/model";
 import { variantFor } from "./variants";
 
+// Pulumi records a stack trace for every resource it registers; with source
+// maps on (esbuild-register turns them on), formatting those traces doubled
+// the time to declare a 32-VTEP lab (mocked: 1.0 s -> 0.45 s for 360 resources).
+process.setSourceMapsEnabled(false);
+
 const config = new pulumi.Config();
 const stack = pulumi.getStack();
 const project = pulumi.getProject();

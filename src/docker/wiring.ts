@@ -180,3 +180,71 @@ export function readLinks(helper: string, pid: number): Promise<IfaceState[] | n
     return pids.map((p) => m.get(p) ?? null);
   }).add(pid);
 }
+
+/** A script that only touches one network namespace (addresses, links, FDB, nftables): the helper can run it there. */
+export interface NetnsScript {
+  pid: number;
+  /** Names it in errors (the lab node). */
+  what: string;
+  script: string;
+}
+
+const EOS = "VXLAN_LAB_EOS";
+
+/**
+ * One script that runs every item in its namespace side by side (`sh -ex`,
+ * stdin closed), then prints "@@ <index> <exit code>" and that item's whole
+ * output, item by item.
+ */
+export function netnsBatchScript(items: readonly NetnsScript[]): string {
+  const lines = ["d=$(mktemp -d)", "pids="];
+  items.forEach((it, i) => {
+    if (it.script.split("\n").includes(EOS)) throw new Error(`${it.what}: a script line reads ${EOS}`);
+    lines.push(
+      `cat > "$d/${i}.sh" <<'${EOS}'`,
+      it.script,
+      EOS,
+      `(nsenter -t ${word(it.pid)} -n sh -ex "$d/${i}.sh" </dev/null >"$d/${i}.out" 2>&1; echo $? > "$d/${i}.rc") &`,
+      'pids="$pids $!"',
+    );
+  });
+  lines.push(
+    'for p in $pids; do wait "$p"; done',
+    `for i in $(seq 0 ${items.length - 1}); do printf '@@ %s %s\\n' "$i" "$(cat "$d/$i.rc")"; cat "$d/$i.out"; done`,
+    'rm -rf "$d"',
+  );
+  return lines.join("\n");
+}
+
+/** Per item: its exit code and output, from what netnsBatchScript printed. */
+export function parseNetnsBatch(stdout: string, count: number): { code: number; output: string }[] {
+  const out = Array.from({ length: count }, () => ({ code: -1, output: "" }));
+  let cur: { code: number; output: string } | undefined;
+  const lines = stdout.split("\n");
+  if (lines.at(-1) === "") lines.pop();
+  for (const line of lines) {
+    const m = /^@@ (\d+) (\d*)$/.exec(line);
+    if (m) {
+      cur = out[Number(m[1])];
+      if (cur) cur.code = m[2] === "" ? -1 : Number(m[2]);
+    } else if (cur) {
+      cur.output += `${line}\n`;
+    }
+  }
+  return out;
+}
+
+const netnsRunners = new Map<string, Coalescer<NetnsScript, { code: number; output: string }>>();
+
+/** Runs a script in a container's network namespace through the helper; scripts of a burst share one exec. */
+export async function runInNetns(helper: string, item: NetnsScript): Promise<void> {
+  const r = await coalescer(netnsRunners, helper, async (items) => {
+    const x = await exec(helper, ["sh", "-c", netnsBatchScript(items)]);
+    if (x.code !== 0)
+      throw new Error(`running ${items.length} script(s) through ${helper}: ${x.stderr.trim()}`);
+    return parseNetnsBatch(x.stdout, items.length);
+  }).add(item);
+  if (r.code !== 0) {
+    throw new Error(`${item.what}: script failed with exit ${r.code}:\n${r.output.trim()}`);
+  }
+}

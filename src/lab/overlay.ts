@@ -28,6 +28,10 @@ export class Overlay extends pulumi.ComponentResource {
           wiring: lab.wiring(node),
           node,
           script: cmds.join("\n"),
+          // VTEP and host commands only touch the node's network namespace:
+          // the wiring helper runs them all in one exec. An agent's script
+          // works on its own files and processes, so it runs inside the agent.
+          ...(kindOf(node) === "agent" ? {} : { netns: { helper: lab.helper.name, pid: c.pid } }),
         },
         { parent: this, dependsOn: [lab.converged, ...before.filter((s): s is Script => !!s)] },
       );

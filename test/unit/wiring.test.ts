@@ -1,7 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { Coalescer } from "../../src/docker/batch";
 import { neighLimitsFor } from "../../src/docker/host";
-import { createScript, deleteScript, parseRead, readScript, type VethSpec } from "../../src/docker/wiring";
+import {
+  createScript,
+  deleteScript,
+  netnsBatchScript,
+  parseNetnsBatch,
+  parseRead,
+  readScript,
+  type VethSpec,
+} from "../../src/docker/wiring";
 
 const links: VethSpec[] = [
   { a: { container: "s1", pid: 11, iface: "r1" }, b: { container: "r1", pid: 21, iface: "s1" }, mtu: 9000 },
@@ -56,6 +64,28 @@ describe("wiring scripts", () => {
     const m = parseRead('11 [{"ifname":"r1","mtu":9000}]\n21 null\n');
     expect(m.get(11)).toEqual([{ ifname: "r1", mtu: 9000 }]);
     expect(m.get(21)).toBeNull();
+  });
+});
+
+describe("scripts run in a namespace through the helper", () => {
+  it("runs each node's script from a file in its own namespace, side by side, stdin closed", () => {
+    const s = netnsBatchScript([
+      { pid: 11, what: "S1", script: "ip link add br100 type bridge" },
+      { pid: 12, what: "S2", script: "printf 'x' | nft -f -" },
+    ]);
+    expect(s).toContain(
+      `(nsenter -t 11 -n sh -ex "$d/0.sh" </dev/null >"$d/0.out" 2>&1; echo $? > "$d/0.rc") &`,
+    );
+    expect(s).toContain("printf 'x' | nft -f -");
+    expect(s.split("\n").filter((l) => l.startsWith("(nsenter"))).toHaveLength(2);
+  });
+  it("gives every node its own exit code and output", () => {
+    const r = parseNetnsBatch("@@ 0 0\n+ ip link add br100\n@@ 1 2\n+ nft -f -\nError: syntax\n", 2);
+    expect(r[0]).toEqual({ code: 0, output: "+ ip link add br100\n" });
+    expect(r[1]).toEqual({ code: 2, output: "+ nft -f -\nError: syntax\n" });
+  });
+  it("refuses a script that would end its heredoc early", () => {
+    expect(() => netnsBatchScript([{ pid: 1, what: "S1", script: "VXLAN_LAB_EOS" }])).toThrow(/S1/);
   });
 });
 

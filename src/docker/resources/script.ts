@@ -3,9 +3,11 @@ import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type * as Containers from "../containers";
 import type * as Exec from "../exec";
+import type * as Wiring from "../wiring";
 import { changedKeys, load } from "./load";
 
 const EXEC = join(__dirname, "..", "exec");
+const WIRING = join(__dirname, "..", "wiring");
 const CONTAINERS = join(__dirname, "..", "containers");
 
 export interface ScriptInputs {
@@ -21,8 +23,13 @@ export interface ScriptInputs {
   wiring?: pulumi.Input<pulumi.Input<number>[]>;
   /** Lab node name, for error messages. */
   node: pulumi.Input<string>;
-  /** Run with `sh -ex`, fed on stdin; the first failure fails the step with the whole trace. */
+  /** Run with `sh -ex`; the first failure fails the step with the whole trace. */
   script: pulumi.Input<string>;
+  /**
+   * The script touches nothing but the node's network namespace: the wiring
+   * helper runs it there (pid), and the scripts of a burst share one exec.
+   */
+  netns?: pulumi.Input<{ helper: pulumi.Input<string>; pid: pulumi.Input<number> }>;
 }
 
 interface ScriptProps {
@@ -31,12 +38,18 @@ interface ScriptProps {
   wiring?: number[];
   node: string;
   script: string;
+  netns?: { helper: string; pid: number };
 }
 
 const provider: pulumi.dynamic.ResourceProvider = {
   async create(inputs: ScriptProps) {
     const start = Date.now();
-    await load<typeof Exec>(EXEC).runScript(inputs.container, inputs.script, inputs.node);
+    if (inputs.netns) {
+      const { helper, pid } = inputs.netns;
+      await load<typeof Wiring>(WIRING).runInNetns(helper, { pid, what: inputs.node, script: inputs.script });
+    } else {
+      await load<typeof Exec>(EXEC).runScript(inputs.container, inputs.script, inputs.node);
+    }
     return {
       id: `${inputs.container}:${inputs.containerId.slice(0, 12)}`,
       outs: { ...inputs, timing: { start, end: Date.now() } },
