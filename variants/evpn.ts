@@ -22,6 +22,17 @@
  *
  * Needs FRR >= 10.7 on every FRR node (image frr-evpn, Debian forky).
  */
+import {
+  announce,
+  evpnFdb,
+  evpnSessions,
+  hostMobility,
+  imetRoutes,
+  macIpRoutes,
+  sviNeighbours,
+  vtepGone,
+  zebraVni,
+} from "../src/checks/evpn";
 import { amplification, hostPairs, paths, reachability, unknownUnicast } from "../src/checks/common";
 import type { Check } from "../src/checks/types";
 import type { Topology } from "../src/model";
@@ -50,20 +61,25 @@ export function evpnCommands(t: Topology): Record<string, string[]> {
   );
 }
 
-/** A host announces itself: a neighbour solicitation from its address for the VTEP's SVI address. */
-const announce = (addr: string, dev: string, svi: string) =>
-  `ping -6 -c1 -W1 -I ${addr} ${svi}%${dev} >/dev/null || true`;
-
 export function evpnChecks(t: Topology): Check[] {
   const h = probeHost(t);
   const remote = t.hosts.find((x) => x.vtep !== h.vtep);
   const n = vtepCount(t);
+  const lastVtep = t.nodes.filter((x) => x.kind === "vtep").at(-1)?.name ?? "";
   return [
+    evpnSessions(t),
+    imetRoutes(t),
+    zebraVni(t),
+    macIpRoutes(t),
+    evpnFdb(t),
+    sviNeighbours(t),
     reachability(hostPairs(t)),
     amplification(h, n - 1),
     unknownUnicast(h, n - 1),
-    ...(remote ? [ndAnsweredLocally(h, remote)] : []),
+    ...(remote ? [ndAnsweredLocally(h, remote), hostMobility(t, h, remote, SVI_ADDRESS)] : []),
     paths(t),
+    // Last: it takes a VTEP away for a while.
+    vtepGone(t, lastVtep),
   ];
 }
 
