@@ -42,7 +42,6 @@ describe("BGP EVPN config", () => {
       " neighbor RR peer-group",
       " neighbor RR remote-as internal",
       " neighbor RR update-source 2001:db8:2::1",
-      " neighbor RR timers connect 1",
       " neighbor 2001:db8:ffff::1 peer-group RR",
       " neighbor 2001:db8:ffff::2 peer-group RR",
       " !",
