@@ -8,6 +8,7 @@ import { variant as unicastStaticNd } from "./unicast-static-nd";
 import { variant as unicastStaticRsc } from "./unicast-static-rsc";
 import { variant as unicastDynamicL2 } from "./unicast-dynamic-l2";
 import { variant as unicastDynamicNd } from "./unicast-dynamic-nd";
+import { variant as evpn } from "./evpn";
 
 export const VARIANT_IMPLEMENTATIONS: Record<VariantName, Variant> = {
   multicast,
@@ -17,6 +18,7 @@ export const VARIANT_IMPLEMENTATIONS: Record<VariantName, Variant> = {
   "unicast-static-rsc": unicastStaticRsc,
   "unicast-dynamic-l2": unicastDynamicL2,
   "unicast-dynamic-nd": unicastDynamicNd,
+  evpn,
 };
 
 export function variantFor(name: VariantName): Variant | undefined {

@@ -66,6 +66,7 @@ export async function buildImage(def: ImageDefinition, ref: string): Promise<num
         "--quiet",
         `--include=${def.spec.packages.join(",")}`,
         '--aptopt=Acquire::Retries "3"',
+        ...(def.spec.aptOptions ?? []).map((o) => `--aptopt=${o}`),
         // Images stay small: no docs, man pages or translations.
         "--dpkgopt=path-exclude=/usr/share/doc/*",
         "--dpkgopt=path-exclude=/usr/share/man/*",

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { REPO_ROOT } from "../util/paths";
 
-export const IMAGE_NAMES = ["frr", "host", "registry", "agent"] as const;
+export const IMAGE_NAMES = ["frr", "host", "registry", "agent", "frr-evpn"] as const;
 export type ImageName = (typeof IMAGE_NAMES)[number];
 
 /** Bump when the build procedure itself changes, to rebuild every image. */
@@ -21,6 +21,11 @@ export interface ImageSpec {
    * is part of the definition, so a source change gives a new tag.
    */
   bundles: Record<string, string>;
+  /**
+   * Extra apt options for mmdebstrap (`--aptopt`), e.g. `Acquire::Check-Valid-Until "false"`
+   * for a suite whose Release files are past their Valid-Until date on this clock.
+   */
+  aptOptions?: string[];
 }
 
 export interface ImageDefinition {

@@ -1,6 +1,7 @@
 // FRR 10.3 (Debian trixie) configuration for routers and VTEPs, generated from the topology.
 import type { LabNode, Topology } from "./types";
 import { getNode } from "./topology";
+import { bgpConfig } from "./bgp";
 
 /** Daemons that frrinit.sh knows about, in the order of FRR's own daemons file. */
 const ALL_DAEMONS = [
@@ -35,6 +36,7 @@ function frrNode(t: Topology, name: string): LabNode {
 /** Daemons to start besides the always-on zebra, mgmtd and staticd. */
 export function enabledDaemons(t: Topology, kind: "router" | "vtep" = "router"): string[] {
   // Only what the variant uses: every daemon costs start-up time and memory on every node.
+  if (t.variant === "evpn") return ["bgpd", "ospf6d"]; // iBGP EVPN on every FRR node (bgp.ts)
   return t.variant === "multicast" && kind === "router" ? ["ospf6d", "pim6d"] : ["ospf6d"];
 }
 
@@ -102,6 +104,7 @@ export function frrConfig(t: Topology, node: string): string {
     lines.push("router pim6", ` rp ${rp} ${groupRange(t.vxlan.group)}`, "exit", "!");
   }
 
+  if (t.variant === "evpn") lines.push(...bgpConfig(t, n.name));
   lines.push("end");
   return `${lines.join("\n")}\n`;
 }

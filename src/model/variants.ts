@@ -1,4 +1,4 @@
-// The seven overlay variants of the seed lab; the stack name selects one.
+// The overlay variants: the seed lab's seven, plus evpn (BGP EVPN); the stack name selects one.
 export const VARIANTS = [
   "multicast",
   "unicast-static-default",
@@ -7,6 +7,7 @@ export const VARIANTS = [
   "unicast-static-rsc",
   "unicast-dynamic-l2",
   "unicast-dynamic-nd",
+  "evpn",
 ] as const;
 
 export type VariantName = (typeof VARIANTS)[number];

@@ -1,4 +1,5 @@
 import type { Check } from "../checks/types";
+import type { ImageName } from "../images/definition";
 import type { OverlayHost, Topology, VariantName } from "../model";
 
 /** A variant: what it runs in the nodes and the checks that prove it, side by side. */
@@ -11,6 +12,8 @@ export interface Variant {
   checks(t: Topology): Check[];
   /** VXLAN packets one BUM frame from a local host becomes (theory, for the report). */
   amplification(t: Topology): number;
+  /** Image of its routers and VTEPs when not "frr" (evpn needs FRR 10.7: "frr-evpn"). */
+  frrImage?: ImageName;
 }
 
 export const vtepCount = (t: Topology) => t.nodes.filter((n) => n.kind === "vtep").length;

@@ -136,6 +136,14 @@ describe("images", () => {
       expect.arrayContaining(["busybox", "iproute2", "tcpdump"]),
     );
   });
+  it("defines frr-evpn from Debian forky (FRR 10.7), apt told to accept its expired Release files", () => {
+    const evpn = readDefinition("frr-evpn");
+    expect(evpn.spec.suite).toBe("forky");
+    expect(evpn.spec.aptOptions).toEqual(['Acquire::Check-Valid-Until "false"']);
+    expect(evpn.spec.packages).toEqual(expect.arrayContaining(["frr", "iproute2", "nftables", "mtr-tiny"]));
+    expect(readDefinition("frr").spec.aptOptions).toBeUndefined();
+    expect(imageRef("frr-evpn")).toMatch(/^vxlan-lab\/frr-evpn:[0-9a-f]{12}$/);
+  });
   it("puts the agent's sources in its image tag, so an agent change rebuilds the image", () => {
     const agent = readDefinition("agent");
     expect(agent.spec.bundles).toEqual({ "agent.js": "src/agent/main.ts" });

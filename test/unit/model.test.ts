@@ -35,8 +35,8 @@ function problemsOf(fn: () => unknown): string[] {
 const spec = (extra: Partial<LabSpec> = {}): LabSpec => ({ stack: "lab", variant: "multicast", ...extra });
 
 describe("variants", () => {
-  it("lists the seven variants and recognises only them", () => {
-    expect(VARIANTS).toHaveLength(7);
+  it("lists the eight variants and recognises only them", () => {
+    expect(VARIANTS).toHaveLength(8);
     expect(VARIANTS.every(isVariant)).toBe(true);
     expect(isVariant("unicast-static-rsc")).toBe(true);
     expect(isVariant("unicast")).toBe(false);
@@ -263,7 +263,7 @@ describe("spec validation", () => {
     const [p] = problemsOf(() => resolveTopology(spec({ variant: "foo" })));
     expect(p).toBe(
       'unknown variant "foo"; valid variants: multicast, unicast-static-default, unicast-static-l2, ' +
-        "unicast-static-nd, unicast-static-rsc, unicast-dynamic-l2, unicast-dynamic-nd",
+        "unicast-static-nd, unicast-static-rsc, unicast-dynamic-l2, unicast-dynamic-nd, evpn",
     );
   });
 
