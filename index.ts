@@ -46,7 +46,8 @@ const { t, convergeTimeoutSeconds } = settings();
 const lab = new Lab("lab", {
   topology: t,
   images: {
-    frr: imageRef("frr"),
+    // A variant may need a newer FRR than the default image (evpn: 10.7 from Debian forky).
+    frr: imageRef(variantFor(t.variant)?.frrImage ?? "frr"),
     host: imageRef("host"),
     registry: imageRef("registry"),
     agent: imageRef("agent"),

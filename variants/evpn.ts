@@ -66,6 +66,9 @@ export function evpnChecks(t: Topology): Check[] {
   const remote = t.hosts.find((x) => x.vtep !== h.vtep);
   const n = vtepCount(t);
   const lastVtep = t.nodes.filter((x) => x.kind === "vtep").at(-1)?.name ?? "";
+  // The control-plane and table checks read what the hosts' announcements
+  // made, so they run alongside the pings; the packet counts and the two
+  // checks that move things (a host, a VTEP) run alone, last.
   return [
     evpnSessions(t),
     imetRoutes(t),
@@ -74,10 +77,10 @@ export function evpnChecks(t: Topology): Check[] {
     evpnFdb(t),
     sviNeighbours(t),
     reachability(hostPairs(t)),
+    paths(t),
     amplification(h, n - 1),
     unknownUnicast(h, n - 1),
     ...(remote ? [ndAnsweredLocally(h, remote), hostMobility(t, h, remote, SVI_ADDRESS)] : []),
-    paths(t),
     // Last: it takes a VTEP away for a while.
     vtepGone(t, lastVtep),
   ];

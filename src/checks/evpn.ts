@@ -425,6 +425,8 @@ export function hostMobility(
 ): Check {
   const addr = address(host);
   return {
+    // It moves a host: nothing else may run meanwhile.
+    quiet: true,
     name: `mobility: ${host.name}'s MAC moved behind ${via.vtep} gets a higher mobility sequence, every VTEP follows; and back`,
     async run(ctx) {
       const before = (
@@ -535,6 +537,8 @@ export function vtepGone(
     return problems;
   };
   return {
+    // It takes a VTEP away: nothing else may run meanwhile.
+    quiet: true,
     name: `withdrawal: ${vtep} cut off from the underlay has its routes withdrawn and its session dropped; then back`,
     async run(ctx) {
       let gone: { problems: string[]; ms: number };

@@ -14,6 +14,9 @@ export interface NodeStatus {
   /** Routers and VTEPs: OSPFv3 neighbours in state Full / all neighbours. */
   ospfFull?: number;
   ospfNeighbors?: number;
+  /** Where bgpd runs (evpn): BGP sessions Established / all configured or accepted peers. */
+  bgpEstablished?: number;
+  bgpPeers?: number;
   /** VTEPs: the VXLAN device exists. */
   vxlan?: boolean;
   /** Registry: etcd answers its health check. */
@@ -62,6 +65,12 @@ async function nodeHealth(n: NodeStatus): Promise<NodeStatus> {
   };
   if (n.kind === "vtep")
     out.vxlan = (await exec(n.container, ["ip", "-j", "link", "show", VXLAN.device])).code === 0;
+  if ((await exec(n.container, ["pgrep", "-x", "bgpd"])).code === 0) {
+    const bgp = await exec(n.container, ["vtysh", "-c", "show bgp neighbors json"]);
+    const peers = Object.values(json<Record<string, { bgpState?: string }>>(bgp.stdout, {}));
+    out.bgpPeers = peers.length;
+    out.bgpEstablished = peers.filter((p) => p.bgpState === "Established").length;
+  }
   return out;
 }
 
@@ -100,7 +109,7 @@ function service(n: NodeStatus): string {
 
 export function statusTable(stacks: readonly StackStatus[]): string {
   if (stacks.length === 0) return "no lab is running (start one with `scripts/lab up <variant>`)\n";
-  const rows = [["STACK", "NODE", "KIND", "CONTAINER", "STATE", "FRR", "OSPFv3", "VXLAN", "SERVICE"]];
+  const rows = [["STACK", "NODE", "KIND", "CONTAINER", "STATE", "FRR", "OSPFv3", "BGP", "VXLAN", "SERVICE"]];
   for (const s of stacks) {
     for (const n of s.nodes) {
       rows.push([
@@ -111,6 +120,7 @@ export function statusTable(stacks: readonly StackStatus[]): string {
         n.running ? "running" : "stopped",
         n.frr === undefined ? "-" : n.frr ? "up" : "DOWN",
         n.ospfNeighbors === undefined ? "-" : `${n.ospfFull}/${n.ospfNeighbors} full`,
+        n.bgpPeers === undefined ? "-" : `${n.bgpEstablished}/${n.bgpPeers} established`,
         n.vxlan === undefined ? "-" : n.vxlan ? VXLAN.device : "missing",
         service(n),
       ]);

@@ -22,6 +22,8 @@ const cases = [
   // One neighbour solicitation to the one VTEP its solicited-node entry names.
   { variant: "unicast-dynamic-l2", perBumFrame: 1 },
   { variant: "unicast-dynamic-nd", perBumFrame: 0 },
+  // Ingress replication from type-3 routes: one copy per remote VTEP.
+  { variant: "evpn", perBumFrame: 2 },
 ] as const;
 
 describe.each(cases)("$variant", ({ variant, perBumFrame }) => {
@@ -61,6 +63,10 @@ describe.each(cases)("$variant", ({ variant, perBumFrame }) => {
       if (n.kind === "agent") expect([n.node, n.agent?.registry]).toEqual([n.node, "up"]);
       if (n.kind === "vtep") expect([n.node, n.ospfFull, n.vxlan]).toEqual([n.node, 2, true]);
       if (n.kind === "router") expect([n.node, n.ospfFull]).toEqual([n.node, 3]);
+      // evpn: every VTEP peers with both reflectors, every reflector with the 3 VTEPs.
+      const bgp =
+        variant !== "evpn" ? undefined : n.kind === "vtep" ? 2 : n.kind === "router" ? 3 : undefined;
+      if (bgp !== undefined) expect([n.node, n.bgpEstablished, n.bgpPeers]).toEqual([n.node, bgp, bgp]);
     }
   });
 
