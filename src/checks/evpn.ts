@@ -477,10 +477,13 @@ export function hostMobility(
         ...moved.problems.map((p) => `after the move: ${p}`),
         ...back.problems.map((p) => `after moving back: ${p}`),
       ];
-      return outcome(
-        problems,
-        `moved to ${via.vtep} with sequence > ${seq0}, followed everywhere in ${moved.ms} ms; back at ${host.vtep} in ${back.ms} ms`,
-      );
+      return {
+        ...outcome(
+          problems,
+          `moved to ${via.vtep} with sequence > ${seq0}, followed everywhere in ${moved.ms} ms; back at ${host.vtep} in ${back.ms} ms`,
+        ),
+        figures: { moveMs: moved.ms, backMs: back.ms },
+      };
     },
   };
 }

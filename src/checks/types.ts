@@ -17,6 +17,8 @@ export interface CheckOutcome {
   detail: string;
   /** Amplification checks report the measured packets per BUM frame. */
   perBumFrame?: number;
+  /** What a check measured on the way, by name, for bench/ (e.g. how long a move took to be followed). */
+  figures?: Record<string, number>;
   /**
    * What is left to prove, handed to the next attempt: a retry repeats only
    * what failed (the pairs that did not answer, the VTEPs whose table was off).
