@@ -69,12 +69,17 @@ export async function mapLimit<T, R>(
   return out;
 }
 
+const PING_TRIES = 3;
+
 /** Sources probed at once: each runs all its pings in parallel inside one exec. */
 const SOURCES_AT_ONCE = 32;
 
 /**
  * One exec pings every target in parallel from inside the node and prints
  * "ok <target>" or "no <target>" per target; ping counts by its exit status.
+ * A target gets up to PING_TRIES single pings (1 s each) inside the exec
+ * before it counts as failed: the check's own retry would do the same, one
+ * exec per round.
  */
 export async function pingAll(
   ctx: CheckContext,
@@ -83,8 +88,8 @@ export async function pingAll(
 ): Promise<Set<string>> {
   for (const a of targets) if (!/^[0-9a-f:]+$/i.test(a)) throw new Error(`not an IPv6 address: ${a}`);
   const script =
-    `for a in ${targets.join(" ")}; do ` +
-    `(if ping -6 -c1 -W1 -q "$a" >/dev/null 2>&1; then echo "ok $a"; else echo "no $a"; fi) & done; wait`;
+    `for a in ${targets.join(" ")}; do (r=no; for i in $(seq ${PING_TRIES}); do ` +
+    `if ping -6 -c1 -W1 -q "$a" >/dev/null 2>&1; then r=ok; break; fi; done; echo "$r $a") & done; wait`;
   const out = await run(ctx, from, ["sh", "-c", script]);
   const answered = new Set<string>();
   for (const line of out.split("\n")) if (line.startsWith("ok ")) answered.add(line.slice(3));

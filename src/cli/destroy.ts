@@ -1,17 +1,24 @@
 /** Destroying a stack so that nothing is left: resources, state, and stray containers. */
 import { listContainers, removeContainer } from "../docker/containers";
 import type { RunResult } from "../util/proc";
-import { pulumi, stackExists } from "./pulumi";
+import { pulumi, stackExists, trackedContainers } from "./pulumi";
 
 /**
- * `pulumi destroy`, then the stack's state, then any container still carrying
- * the stack's label (a crashed run leaves those outside Pulumi's state).
- * keepConfig keeps Pulumi.<stack>.yaml: the variants' files are committed.
+ * Every container carrying the stack's label is removed first, all at once
+ * (their veths go with their namespaces); then `pulumi destroy` finds its
+ * resources gone and only drops them from the state (it removes them itself
+ * when run by hand, just one phase after the other), then the stack's state.
+ * `leftovers` counts the containers the state did not know: what a crashed
+ * run left behind. keepConfig keeps Pulumi.<stack>.yaml: the variants' files
+ * are committed.
  */
 export async function destroyStack(
   stack: string,
   opts: { keepConfig: boolean; inherit?: boolean },
 ): Promise<{ destroy: RunResult | undefined; leftovers: number }> {
+  const tracked = trackedContainers(stack);
+  const labelled = await listContainers({ "vxlan-lab.stack": stack });
+  await Promise.all(labelled.map((c) => removeContainer(c.id)));
   let destroy: RunResult | undefined;
   if (await stackExists(stack)) {
     destroy = await pulumi(["destroy", "--stack", stack, "--yes", "--skip-preview"], {
@@ -28,7 +35,5 @@ export async function destroyStack(
       if (rm.code !== 0) throw new Error(`pulumi stack rm ${stack}: ${rm.stderr.trim()}`);
     }
   }
-  const left = await listContainers({ "vxlan-lab.stack": stack });
-  for (const c of left) await removeContainer(c.id);
-  return { destroy, leftovers: left.length };
+  return { destroy, leftovers: labelled.filter((c) => !tracked.has(c.name)).length };
 }

@@ -2,7 +2,7 @@
 import { pinnedPulumiVersion, pulumiBinDir, quietEnv } from "../bootstrap/pulumi";
 import { REPO_ROOT } from "../util/paths";
 import { run, type RunResult } from "../util/proc";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { DEFAULTS } from "../model";
 
@@ -20,7 +20,7 @@ export function pulumi(args: readonly string[], opts: { inherit?: boolean } = {}
 }
 
 /** Where the local backend (Pulumi.yaml: file://./.pulumi) keeps a stack's state. */
-const stateFile = (stack: string) =>
+export const stateFile = (stack: string) =>
   join(REPO_ROOT, ".pulumi", ".pulumi", "stacks", DEFAULTS.project, `${stack}.json`);
 
 /**
@@ -34,8 +34,20 @@ export async function selectStack(stack: string): Promise<void> {
   if (r.code !== 0) throw new Error(`pulumi stack select --create ${stack}: ${r.stderr.trim()}`);
 }
 
+/** A stack exists when the local backend holds its state file (no CLI call needed). */
 export async function stackExists(stack: string): Promise<boolean> {
-  const r = await pulumi(["stack", "ls", "--json"]);
-  if (r.code !== 0) throw new Error(`pulumi stack ls: ${r.stderr.trim()}`);
-  return (JSON.parse(r.stdout) as { name: string }[]).some((s) => s.name === stack);
+  return existsSync(stateFile(stack));
+}
+
+/** Names of the containers the stack's last saved state holds (read straight from the local backend). */
+export function trackedContainers(stack: string): Set<string> {
+  if (!existsSync(stateFile(stack))) return new Set();
+  const state = JSON.parse(readFileSync(stateFile(stack), "utf8")) as {
+    checkpoint?: { latest?: { resources?: { type: string; outputs?: { name?: string } }[] } };
+  };
+  return new Set(
+    (state.checkpoint?.latest?.resources ?? [])
+      .filter((r) => r.type.endsWith(":Container"))
+      .map((r) => r.outputs?.name ?? ""),
+  );
 }
