@@ -82,6 +82,15 @@ function checkSpec(spec: LabSpec): { problems: string[]; checked?: CheckedSpec }
 
   const vteps = spec.vteps ?? DEFAULTS.vteps;
   const vtepsOk = checkInt(problems, "vteps", vteps, LIMITS.vteps);
+  // Every router is a PIM router on its link to each VTEP, on lo and on its
+  // register interface; Linux has 32 IPv6 multicast interfaces (MAXMIFS) per
+  // namespace, so the links of VTEPs past 30 never carry the group (measured
+  // at 32: the last two VTEPs' hosts unreachable).
+  if (vtepsOk && variantOk && spec.variant === "multicast" && vteps > LIMITS.multicastVteps) {
+    problems.push(
+      `variant multicast supports at most ${LIMITS.multicastVteps} VTEPs, got ${vteps}: each router needs a multicast interface (MIF) per VTEP link plus lo and its PIM register interface, and the kernel allows 32 per namespace (MAXMIFS)`,
+    );
+  }
   const routers = spec.routers ?? DEFAULTS.routers;
   checkInt(problems, "routers", routers, LIMITS.routers);
   const mtu = spec.mtu ?? DEFAULTS.mtu;

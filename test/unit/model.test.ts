@@ -267,6 +267,13 @@ describe("spec validation", () => {
     );
   });
 
+  it("rejects multicast past 30 VTEPs: the kernel's 32 IPv6 multicast interfaces per router", () => {
+    const [p] = problemsOf(() => resolveTopology(spec({ variant: "multicast", vteps: 31 })));
+    expect(p).toMatch(/^variant multicast supports at most 30 VTEPs, got 31: .*MAXMIFS/);
+    expect(() => resolveTopology(spec({ variant: "multicast", vteps: 30 }))).not.toThrow();
+    expect(() => resolveTopology(spec({ variant: "unicast-static-default", vteps: 32 }))).not.toThrow();
+  });
+
   it.each([
     [{ vteps: 1 }, "vteps must be an integer from 2 to 64, got 1"],
     [{ vteps: 65 }, "vteps must be an integer from 2 to 64, got 65"],
