@@ -242,7 +242,7 @@ describe("sizes", () => {
   });
 
   it("numbers loopbacks and link prefixes in hex", () => {
-    const t = resolveTopology(spec({ vteps: 64, routers: 4 }));
+    const t = resolveTopology(spec({ variant: "unicast-static-default", vteps: 64, routers: 4 }));
     expect(getNode(t, "S10").loopback).toBe("2001:db8:a::1");
     expect(getNode(t, "S64").loopback).toBe("2001:db8:40::1");
     expect(getNode(t, "S64").routerId).toBe("10.0.1.64");
@@ -285,7 +285,10 @@ describe("spec validation", () => {
     [{ placement: [1, 9, -1] }, "placement entries must be integers from 0 to 8 (got 9, -1)"],
     [{ hostsPerVtep: 9 }, "hostsPerVtep must be an integer from 0 to 8, got 9"],
     [{ placement: [0, 0, 0] }, "total hosts must be from 1 to 200, got 0"],
-    [{ vteps: 64, hostsPerVtep: 4 }, "total hosts must be from 1 to 200, got 256"],
+    [
+      { variant: "unicast-static-default", vteps: 64, hostsPerVtep: 4 },
+      "total hosts must be from 1 to 200, got 256",
+    ],
     [{ mtu: 1349 }, "mtu must be an integer from 1350 to 9000"],
     [{ mtu: 9001 }, "mtu must be an integer from 1350 to 9000"],
     [{ mtu: 1500.5 }, "got 1500.5"],
