@@ -11,8 +11,6 @@ export const DEFAULTS = {
 
 export const LIMITS = {
   vteps: { min: 2, max: 64 },
-  /** 32 IPv6 multicast interfaces per namespace (the kernel's MAXMIFS), less lo and pim6reg on each router. */
-  multicastVteps: 30,
   routers: { min: 1, max: 4 },
   hostsPerVtep: { min: 0, max: 8 },
   // The last MAC byte is 0x08 + index, so 200 hosts still fit in one byte (0xcf).
@@ -92,3 +90,6 @@ export const SYSCTLS: Readonly<Record<NodeKind, Readonly<Record<string, string>>
 };
 
 export const LABEL_PREFIX = "vxlan-lab";
+
+/** The multicast variant's VTEP limit: 32 IPv6 multicast interfaces per namespace (the kernel's MAXMIFS), less lo and pim6reg on each router. */
+export const MULTICAST_MAX_VTEPS = 30;

@@ -3,6 +3,7 @@ import {
   DEFAULTS,
   LABEL_PREFIX,
   LIMITS,
+  MULTICAST_MAX_VTEPS,
   PROJECT_NAME,
   REGISTRY,
   RSC_GATEWAYS,
@@ -86,9 +87,9 @@ function checkSpec(spec: LabSpec): { problems: string[]; checked?: CheckedSpec }
   // register interface; Linux has 32 IPv6 multicast interfaces (MAXMIFS) per
   // namespace, so the links of VTEPs past 30 never carry the group (measured
   // at 32: the last two VTEPs' hosts unreachable).
-  if (vtepsOk && variantOk && spec.variant === "multicast" && vteps > LIMITS.multicastVteps) {
+  if (vtepsOk && variantOk && spec.variant === "multicast" && vteps > MULTICAST_MAX_VTEPS) {
     problems.push(
-      `variant multicast supports at most ${LIMITS.multicastVteps} VTEPs, got ${vteps}: each router needs a multicast interface (MIF) per VTEP link plus lo and its PIM register interface, and the kernel allows 32 per namespace (MAXMIFS)`,
+      `variant multicast supports at most ${MULTICAST_MAX_VTEPS} VTEPs, got ${vteps}: each router needs a multicast interface (MIF) per VTEP link plus lo and its PIM register interface, and the kernel allows 32 per namespace (MAXMIFS)`,
     );
   }
   const routers = spec.routers ?? DEFAULTS.routers;
