@@ -59,7 +59,14 @@ export async function waitConverged(
         v.container,
         WATCH_ROUTES,
         (line) => {
-          const miss = missingRoutes(line, v, all, services);
+          let miss: string[];
+          try {
+            miss = missingRoutes(line, v, all, services);
+          } catch {
+            // A line that is not a route table (a stray message): wait for the next one.
+            lacking.set(v.node, `unreadable route table: ${line.slice(0, 80)}`);
+            return false;
+          }
           if (miss.length === 0) lacking.delete(v.node);
           else lacking.set(v.node, `no route to ${miss.join(", ")}`);
           return miss.length === 0;
