@@ -144,15 +144,24 @@ export async function withCounters(
     `  }`,
     `}`,
   ].join("\n");
-  await ctx.exec(node, ["nft", "delete", "table", family, name]);
-  await run(ctx, node, ["sh", "-c", `printf '%s\\n' '${rules}' | nft -f -`]);
+  // One exec loads the table (replacing a leftover), one reads the counters and drops it.
+  await run(ctx, node, [
+    "sh",
+    "-c",
+    `nft delete table ${family} ${name} 2>/dev/null; printf '%s\\n' '${rules}' | nft -f -`,
+  ]);
+  let dropped = false;
   try {
     await send();
     // Head-end replication is immediate; leave a moment for the last copy.
     await new Promise((r) => setTimeout(r, 200));
-    const out = json<{ nftables: { counter?: { name: string; packets: number } }[] }>(
-      await run(ctx, node, ["nft", "-j", "list", "counters", "table", family, name]),
-    );
+    const listed = await run(ctx, node, [
+      "sh",
+      "-c",
+      `nft -j list counters table ${family} ${name} && nft delete table ${family} ${name}`,
+    ]);
+    dropped = true;
+    const out = json<{ nftables: { counter?: { name: string; packets: number } }[] }>(listed);
     const result: Record<string, number> = {};
     for (const c of table.counters) {
       const found = out.nftables.find((o) => o.counter?.name === c)?.counter;
@@ -161,7 +170,7 @@ export async function withCounters(
     }
     return result;
   } finally {
-    await ctx.exec(node, ["nft", "delete", "table", family, name]);
+    if (!dropped) await ctx.exec(node, ["nft", "delete", "table", family, name]);
   }
 }
 
