@@ -1,6 +1,7 @@
 /** Destroying a stack so that nothing is left: resources, state, and stray containers. */
 import { listContainers, removeContainer } from "../docker/containers";
 import type { RunResult } from "../util/proc";
+import { releaseStaleLocks } from "./locks";
 import { pulumi, stackExists, trackedContainers } from "./pulumi";
 
 /**
@@ -21,6 +22,7 @@ export async function destroyStack(
   await Promise.all(labelled.map((c) => removeContainer(c.id)));
   let destroy: RunResult | undefined;
   if (await stackExists(stack)) {
+    for (const m of releaseStaleLocks(stack)) process.stderr.write(`${m}\n`);
     destroy = await pulumi(["destroy", "--stack", stack, "--yes", "--skip-preview"], {
       inherit: opts.inherit,
     });

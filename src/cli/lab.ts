@@ -13,6 +13,7 @@ import { run, which } from "../util/proc";
 import { variantFor } from "../../variants";
 import { checkStack, printResult, stackTopology } from "./check";
 import { destroyStack } from "./destroy";
+import { releaseStaleLocks } from "./locks";
 import { pulumi, pulumiEnv, selectStack } from "./pulumi";
 import { labStatus, statusTable } from "./status";
 
@@ -64,6 +65,7 @@ const COMMANDS: Record<string, Command> = {
       const variant = variantArg("up", args);
       await bootstrap();
       await selectStack(variant);
+      for (const m of releaseStaleLocks(variant)) process.stderr.write(`${m}\n`);
       const r = await pulumi(["up", "--stack", variant, "--yes", "--skip-preview"], { inherit: true });
       if (r.code !== 0) return r.code;
       if (!variantFor(variant)) {
