@@ -9,7 +9,7 @@ import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { DEFAULTS } from "../model";
-import { REPO_ROOT } from "../util/paths";
+import { backendPath } from "./pulumi";
 
 export interface LockInfo {
   pid: number;
@@ -32,8 +32,7 @@ function alive(pid: number): boolean {
   }
 }
 
-const lockDir = (stack: string) =>
-  join(REPO_ROOT, ".pulumi", ".pulumi", "locks", "organization", DEFAULTS.project, stack);
+const lockDir = (stack: string) => backendPath("locks", "organization", DEFAULTS.project, stack);
 
 /** Removes the stack's stale locks; returns one message per lock released. */
 export function releaseStaleLocks(stack: string, dir = lockDir(stack)): string[] {

@@ -19,9 +19,11 @@ export function pulumi(args: readonly string[], opts: { inherit?: boolean } = {}
   });
 }
 
-/** Where the local backend (Pulumi.yaml: file://./.pulumi) keeps a stack's state. */
-export const stateFile = (stack: string) =>
-  join(REPO_ROOT, ".pulumi", ".pulumi", "stacks", DEFAULTS.project, `${stack}.json`);
+/** A path inside the local backend (Pulumi.yaml: file://./.pulumi), the one place that knows its layout. */
+export const backendPath = (...parts: string[]) => join(REPO_ROOT, ".pulumi", ".pulumi", ...parts);
+
+/** Where the local backend keeps a stack's state. */
+export const stateFile = (stack: string) => backendPath("stacks", DEFAULTS.project, `${stack}.json`);
 
 /**
  * Selects the stack, creating it on first use (its config file may already be
@@ -29,7 +31,7 @@ export const stateFile = (stack: string) =>
  * names its stack anyway.
  */
 export async function selectStack(stack: string): Promise<void> {
-  if (existsSync(stateFile(stack))) return;
+  if (await stackExists(stack)) return;
   const r = await pulumi(["stack", "select", "--create", stack]);
   if (r.code !== 0) throw new Error(`pulumi stack select --create ${stack}: ${r.stderr.trim()}`);
 }
