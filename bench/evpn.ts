@@ -19,23 +19,13 @@ import { exec, watchLines } from "../src/docker/exec";
 import { getNode, resolveTopology, type Topology } from "../src/model";
 import { REPO_ROOT } from "../src/util/paths";
 import { SVI_ADDRESS } from "../variants/evpn";
-import { arg, median, prepareStack, pulumiUp } from "./lib";
+import { arg, median, prepareStack, pulumiUp, scaleConfig, scaleSpec } from "./lib";
 
 const quantile = (xs: number[], q: number) =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))] ?? NaN;
 
-const hostsFor = (vteps: number) => (vteps > 3 ? 2 : undefined);
-const specOf = (variant: string, vteps: number) => {
-  const hpv = hostsFor(vteps);
-  return { variant, vteps: String(vteps), ...(hpv ? { hostsPerVtep: String(hpv) } : {}) };
-};
-const topologyOf = (stack: string, variant: string, vteps: number): Topology => {
-  const hpv = hostsFor(vteps);
-  return resolveTopology({ stack, variant, vteps, ...(hpv ? { hostsPerVtep: hpv } : {}) });
-};
-
 async function green(stack: string, variant: string, vteps: number) {
-  await prepareStack(stack, specOf(variant, vteps));
+  await prepareStack(stack, scaleConfig(variant, vteps));
   const t0 = Date.now();
   await pulumiUp(stack);
   const up = (Date.now() - t0) / 1000;
@@ -159,7 +149,7 @@ async function main() {
       try {
         runs[variant] = await green(stack, variant, vteps);
         if (variant === "evpn" && vteps === Math.max(...sizes)) {
-          const t = topologyOf(stack, variant, vteps);
+          const t = resolveTopology(scaleSpec(stack, variant, vteps));
           const rr = await Promise.all(
             t.nodes.filter((n) => n.kind === "router").map((n) => daemonMemory(n.container)),
           );
@@ -196,9 +186,9 @@ async function main() {
   // Control plane and mobility on the default 3-VTEP lab.
   const stack = stackE;
   try {
-    await prepareStack(stack, specOf("evpn", 3));
+    await prepareStack(stack, scaleConfig("evpn", 3));
     await pulumiUp(stack);
-    const t = topologyOf(stack, "evpn", 3);
+    const t = resolveTopology(scaleSpec(stack, "evpn", 3));
     // The lab is green first: the announcements and sessions are in place.
     await checkStack(stack);
     const lat = await macConvergence(t, macs);

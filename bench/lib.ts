@@ -9,7 +9,7 @@ import { pulumi, stackExists } from "../src/cli/pulumi";
 import { docker } from "../src/docker/client";
 import { listContainers } from "../src/docker/containers";
 import { exec } from "../src/docker/exec";
-import { VXLAN } from "../src/model";
+import { VXLAN, type LabSpec } from "../src/model";
 
 interface Resource {
   type: string;
@@ -136,4 +136,19 @@ export async function prepareStack(stack: string, config: Record<string, string>
 /** `pulumi up` of a prepared stack; throws with Pulumi's output when it fails. */
 export async function pulumiUp(stack: string): Promise<void> {
   await must(["up", "--stack", stack, "--yes", "--skip-preview"]);
+}
+
+/** The scale runs' sizing: the seed's placement at 3 VTEPs, two hosts behind every VTEP above that. */
+export const hostsPerVtepAt = (vteps: number): number | undefined => (vteps > 3 ? 2 : undefined);
+
+/** That sizing as stack config (strings, as `pulumi config set` takes them). */
+export function scaleConfig(variant: string, vteps: number): Record<string, string> {
+  const hpv = hostsPerVtepAt(vteps);
+  return { variant, vteps: String(vteps), ...(hpv ? { hostsPerVtep: String(hpv) } : {}) };
+}
+
+/** That sizing as the model's spec. */
+export function scaleSpec(stack: string, variant: string, vteps: number): LabSpec {
+  const hpv = hostsPerVtepAt(vteps);
+  return { stack, variant, vteps, ...(hpv ? { hostsPerVtep: hpv } : {}) };
 }

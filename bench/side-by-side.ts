@@ -19,7 +19,7 @@ import { resolveTopology } from "../src/model";
 import { REPO_ROOT } from "../src/util/paths";
 import { runBaseline } from "./baseline/run";
 import { countEvents, type EngineCounts } from "./events";
-import { arg, phases, prepareStack, pulumiUp } from "./lib";
+import { arg, hostsPerVtepAt, phases, prepareStack, pulumiUp, scaleConfig, scaleSpec } from "./lib";
 import { lineChart } from "./plot";
 
 interface Side {
@@ -40,12 +40,9 @@ interface Row {
   base?: Side;
 }
 
-const hostsFor = (vteps: number) => (vteps > 3 ? 2 : undefined);
-
 async function labSide(variant: string, vteps: number): Promise<Side> {
   const stack = `bench-${variant}`.slice(0, 31);
-  const hpv = hostsFor(vteps);
-  await prepareStack(stack, { variant, vteps: String(vteps), ...(hpv ? { hostsPerVtep: String(hpv) } : {}) });
+  await prepareStack(stack, scaleConfig(variant, vteps));
   const counter = await countEvents("vxlan-lab.stack", stack);
   try {
     const t0 = Date.now();
@@ -85,7 +82,7 @@ async function labSide(variant: string, vteps: number): Promise<Side> {
 async function baseSide(variant: string, vteps: number): Promise<Side> {
   const prefix = `bb${vteps}`;
   const counter = await countEvents("vxlan-lab.baseline", prefix);
-  const hpv = hostsFor(vteps);
+  const hpv = hostsPerVtepAt(vteps);
   const r = await runBaseline({ variant, vteps, prefix, ...(hpv ? { hostsPerVtep: hpv } : {}) });
   const engine = await counter.stop();
   const p = r.phases;
@@ -210,8 +207,7 @@ async function main() {
   let i = 0;
   for (const vteps of sizes) {
     for (const variant of variants) {
-      const hpv = hostsFor(vteps);
-      const t = resolveTopology({ stack: "x", variant, vteps, ...(hpv ? { hostsPerVtep: hpv } : {}) });
+      const t = resolveTopology(scaleSpec("x", variant, vteps));
       const row: Row = { variant, vteps, nodes: t.nodes.length };
       rows.push(row);
       const order = i++ % 2 === 0 ? (["lab", "base"] as const) : (["base", "lab"] as const);
