@@ -54,13 +54,35 @@ export function nftScript(device: string): string {
   ].join("\n");
 }
 
-export async function setupNft(device: string): Promise<void> {
+/** The learning set's key, as `nft -j` names its type. */
+const SET_TYPE = ["ipv6_addr", "ether_addr"];
+
+/** true only when a learning set exists with another key than SET_TYPE (an older agent's). */
+async function setHasOtherShape(exec: typeof run): Promise<boolean> {
+  let listed: unknown;
   try {
-    await run("nft", ["-f", "-"], nftScript(device));
+    listed = JSON.parse((await exec("nft", ["-j", "list", "set", "bridge", NFT_TABLE, NFT_SET])).stdout);
   } catch {
-    // a set of another shape from an older agent: start over
-    await run("nft", ["delete", "table", "bridge", NFT_TABLE]).catch(() => undefined);
-    await run("nft", ["-f", "-"], nftScript(device));
+    return false; // no such set (or table): not a shape problem
+  }
+  const set = (listed as { nftables?: { set?: { name?: string; type?: unknown } }[] }).nftables?.find(
+    (o) => o.set?.name === NFT_SET,
+  )?.set;
+  return set !== undefined && JSON.stringify(set.type) !== JSON.stringify(SET_TYPE);
+}
+
+/**
+ * Loads the learning table. Only a set of another shape (an older agent's)
+ * is dropped and made again; any other failure is raised as the kernel gave
+ * it, and what the set learned stays.
+ */
+export async function setupNft(device: string, exec: typeof run = run): Promise<void> {
+  try {
+    await exec("nft", ["-f", "-"], nftScript(device));
+  } catch (err) {
+    if (!(await setHasOtherShape(exec))) throw err;
+    await exec("nft", ["delete", "table", "bridge", NFT_TABLE]);
+    await exec("nft", ["-f", "-"], nftScript(device));
   }
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { fdbAppend, fdbDel, fdbReplace, neighDel, neighReplace } from "../../src/agent/commands";
-import { BatchChannel, nftScript } from "../../src/agent/kernel";
+import { BatchChannel, nftScript, setupNft, type run } from "../../src/agent/kernel";
 
 describe("batch lines", () => {
   it("have the exact iproute2 syntax", () => {
@@ -46,6 +46,55 @@ describe("nft learning table", () => {
       'iifname != "vxlan100" ip6 saddr != { ::, fe80::/10 } update @hosts6 { ip6 saddr . ether saddr }',
     );
     expect(s.indexOf("flush chain")).toBeLessThan(s.indexOf("add rule"));
+  });
+
+  /** A stand-in for the agent's `run`: `nft -f -` fails with `loadError` (once), `nft -j list set` prints `listed`. */
+  function fakeNft(loadError: string | undefined, listed: string | undefined) {
+    const calls: string[] = [];
+    let loads = 0;
+    const exec: typeof run = (cmd, args) => {
+      const line = `${cmd} ${args.join(" ")}`;
+      calls.push(line);
+      if (line === "nft -f -" && loads++ === 0 && loadError) return Promise.reject(new Error(loadError));
+      if (line.startsWith("nft -j list set")) {
+        return listed === undefined
+          ? Promise.reject(new Error("nft: Error: No such file or directory"))
+          : Promise.resolve({ stdout: listed, stderr: "" });
+      }
+      return Promise.resolve({ stdout: "", stderr: "" });
+    };
+    return { exec, calls };
+  }
+  const setOf = (type: string[]) =>
+    JSON.stringify({ nftables: [{ metainfo: {} }, { set: { family: "bridge", name: "hosts6", type } }] });
+
+  it("raises a kernel error on load and keeps what the set learned (no delete)", async () => {
+    const { exec, calls } = fakeNft(
+      "nft -f -: Error: Could not process rule: Operation not permitted",
+      setOf(["ipv6_addr", "ether_addr"]),
+    );
+    await expect(setupNft("vxlan100", exec)).rejects.toThrow("Operation not permitted");
+    expect(calls.filter((c) => c.includes("delete"))).toEqual([]);
+  });
+
+  it("raises a load error when there is no set at all, without deleting anything", async () => {
+    const { exec, calls } = fakeNft("nft -f -: Error: syntax error", undefined);
+    await expect(setupNft("vxlan100", exec)).rejects.toThrow("syntax error");
+    expect(calls.filter((c) => c.includes("delete"))).toEqual([]);
+  });
+
+  it("replaces only a set of another shape (an older agent's), then loads again", async () => {
+    const { exec, calls } = fakeNft(
+      "nft -f -: Error: Could not process rule: File exists",
+      setOf(["ipv6_addr"]),
+    );
+    await setupNft("vxlan100", exec);
+    expect(calls).toEqual([
+      "nft -f -",
+      "nft -j list set bridge vxlan_agent hosts6",
+      "nft delete table bridge vxlan_agent",
+      "nft -f -",
+    ]);
   });
 });
 
