@@ -252,8 +252,12 @@ export async function sendToUnknownMac(ctx: CheckContext, host: OverlayHost, cou
     "nud",
     "permanent",
   ]);
-  await ctx.exec(host.name, ["ping", "-6", `-c${count}`, "-i0.2", "-W0.1", ip]);
-  await ctx.exec(host.name, ["ip", "-6", "neigh", "del", ip, "dev", "eth0"]);
+  try {
+    await ctx.exec(host.name, ["ping", "-6", `-c${count}`, "-i0.2", "-W0.1", ip]);
+  } finally {
+    // The pinned entry must not outlive the probe, whatever happened to it.
+    await ctx.exec(host.name, ["ip", "-6", "neigh", "del", ip, "dev", "eth0"]);
+  }
 }
 
 /** "address=MAC", with the state when it is not PERMANENT: what a proxy VTEP's neighbour table promises. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fdbKey, hostPairs, isStatic, mapLimit, setDiff } from "../../src/checks/common";
+import { fdbKey, hostPairs, isStatic, mapLimit, sendToUnknownMac, setDiff } from "../../src/checks/common";
 import { runCheck, runChecks } from "../../src/checks/run";
 import type { Check, CheckContext } from "../../src/checks/types";
 import { resolveTopology } from "../../src/model";
@@ -49,6 +49,20 @@ describe("check runner", () => {
 });
 
 describe("check helpers", () => {
+  it("removes the pinned neighbour entry even when the probe's exec fails", async () => {
+    const ran: string[] = [];
+    const failing: CheckContext = {
+      t,
+      exec: async (node, argv) => {
+        ran.push(`${node}: ${argv.slice(0, 3).join(" ")}`);
+        if (argv[0] === "ping") throw new Error("exec: container is not running");
+        return { code: 0, stdout: "", stderr: "" };
+      },
+    };
+    const h1 = t.hosts[0]!;
+    await expect(sendToUnknownMac(failing, h1, 1)).rejects.toThrow("container is not running");
+    expect(ran).toEqual([`${h1.name}: ip -6 neigh`, `${h1.name}: ping -6 -c1`, `${h1.name}: ip -6 neigh`]);
+  });
   it("compares sets and names what is missing and extra", () => {
     expect(setDiff(["a", "b"], ["b", "a"])).toBeUndefined();
     expect(setDiff(["a", "c"], ["a", "b"])).toBe("missing b; unexpected c");
