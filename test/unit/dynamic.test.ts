@@ -42,7 +42,6 @@ describe("dynamic topology", () => {
       a: { node: "registry", iface: "r1", address: "2001:db8:fffe::2/64" },
       b: { node: "R1", iface: "registry", address: "2001:db8:fffe::1/64" },
     });
-    expect(validateTopology(t)).toEqual([]);
   });
 
   it("puts each agent in its VTEP's namespace with NET_ADMIN only and no interfaces", () => {

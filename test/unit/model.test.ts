@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import {
   CAPABILITIES,
+  LIMITS,
+  MULTICAST_MAX_VTEPS,
   TopologyError,
   VARIANTS,
   formatIPv6,
@@ -177,9 +179,17 @@ describe("default topology reproduces the seed", () => {
     expect(b.vxlan.vni).toBe(100);
   });
 
-  it("is consistent by its own check", () => {
-    for (const variant of VARIANTS) {
-      expect(validateTopology(resolveTopology({ stack: "x", variant }))).toEqual([]);
+  // resolveTopology throws a TopologyError when its own consistency check
+  // (validateTopology) finds a problem in what it built: each size must build.
+  it.each(VARIANTS)("builds %s at its smallest and largest size without an inconsistency", (variant) => {
+    const max = variant === "multicast" ? MULTICAST_MAX_VTEPS : LIMITS.vteps.max;
+    for (const [vteps, routers] of [
+      [LIMITS.vteps.min, LIMITS.routers.min],
+      [max, LIMITS.routers.max],
+    ] as const) {
+      const t = resolveTopology({ stack: "x", variant, vteps, routers });
+      expect(nodesOfKind(t, "vtep")).toHaveLength(vteps);
+      expect(nodesOfKind(t, "router")).toHaveLength(routers);
     }
   });
 
