@@ -150,3 +150,43 @@ export const setCount = (f: Fixture, node: string, nth: number, packets: Record<
           ),
         },
   );
+
+/** A registry entry as the checks see it: key and JSON value decoded from etcd's base64. */
+export interface RegistryKv {
+  key: string;
+  value: Record<string, string>;
+  lease: number;
+}
+
+const ETCD = (key: string) => key.startsWith("etcdctl get --prefix");
+
+/** The fixture with the registry's keys edited one by one (undefined drops one), re-encoded as etcdctl prints them. */
+export function editRegistry(f: Fixture, edit: (kv: RegistryKv) => RegistryKv | undefined): Fixture {
+  const b64 = (s: string) => Buffer.from(s, "utf8").toString("base64");
+  const text = (s: string) => Buffer.from(s, "base64").toString("utf8");
+  return mutate<{ kvs: { key: string; value: string; lease: number }[] }>(f, "registry", ETCD, (out) => ({
+    ...out,
+    kvs: out.kvs.flatMap((kv) => {
+      const e = edit({
+        key: text(kv.key),
+        value: JSON.parse(text(kv.value)) as Record<string, string>,
+        lease: kv.lease,
+      });
+      return e ? [{ ...kv, key: b64(e.key), value: b64(JSON.stringify(e.value)), lease: e.lease }] : [];
+    }),
+  }));
+}
+
+/** The fixture with the nth status file an agent reported edited (all of them when nth is undefined). */
+export const editStatus = (
+  f: Fixture,
+  agent: string,
+  edit: (s: Record<string, unknown>) => Record<string, unknown>,
+  nth?: number,
+) =>
+  mutate<Record<string, unknown>>(
+    f,
+    agent,
+    (k) => k.startsWith("cat ") && k.endsWith("status.json"),
+    (s, i) => (nth === undefined || i === nth ? edit(s) : s),
+  );
