@@ -11,6 +11,7 @@
 import { after } from "../src/checks/run";
 import {
   amplification,
+  execOk,
   fdbCheck,
   hostPairs,
   paths,
@@ -38,8 +39,8 @@ function mldGroups(t: Topology): Check {
     name: `multicast routing: ${r1?.name} learned ${t.vxlan.group} by MLD on ${vtepLinks.join(", ")}`,
     async run(ctx) {
       if (!r1) return { ok: false, detail: "no router" };
-      const r = await ctx.exec(r1.name, ["vtysh", "-c", "show ipv6 mld groups json"]);
-      const data = JSON.parse(r.stdout || "{}") as Record<string, { groups?: { group: string }[] } | number>;
+      const out = await execOk(ctx, r1.name, ["vtysh", "-c", "show ipv6 mld groups json"]);
+      const data = JSON.parse(out || "{}") as Record<string, { groups?: { group: string }[] } | number>;
       const joined = Object.entries(data)
         .filter(([, v]) => typeof v === "object" && v.groups?.some((g) => g.group === t.vxlan.group))
         .map(([iface]) => iface);

@@ -21,6 +21,7 @@ import {
   address,
   amplification,
   countVxlanPackets,
+  execOk,
   fdbKey,
   hostPairs,
   paths,
@@ -61,7 +62,7 @@ function solicitationAmplification(t: Topology, from: OverlayHost, to: OverlayHo
     name: `amplification: ${from.name}'s neighbour solicitation for ${to.name} leaves ${from.vtep} as ${vteps} VXLAN packet(s), per the FDB`,
     async run(ctx) {
       const n = await countVxlanPackets(ctx, from.vtep, sn, async () => {
-        await ctx.exec(from.name, ["ip", "-6", "neigh", "flush", "dev", "eth0"]);
+        await execOk(ctx, from.name, ["ip", "-6", "neigh", "flush", "dev", "eth0"]);
         await ctx.exec(from.name, ["ping", "-6", "-c1", "-W1", address(to)]);
       });
       // Runs after reachability: the answer's way back is installed, so one NS suffices.

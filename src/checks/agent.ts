@@ -5,7 +5,7 @@
 import type { OverlayHost, Topology } from "../model";
 import { bareAddress as address, loopbackOf } from "../overlay/commands";
 import { AGENT_FILES } from "../overlay/agent";
-import { fdbCheck, fdbKey, sendToUnknownMac, setDiff, UNKNOWN_MAC } from "./common";
+import { fdbCheck, fdbKey, sendToUnknownMac, setDiff, UNKNOWN_MAC, vxlanFdb } from "./common";
 import type { Check, CheckContext } from "./types";
 
 /** The part of the agent's status file the checks read. */
@@ -120,8 +120,7 @@ export function unknownMissCounted(host: OverlayHost): Check {
       await sendToUnknownMac(ctx, host, 2);
       await new Promise((r) => setTimeout(r, 1200));
       const after = await agentStatus(ctx, host.vtep);
-      const fdb = await ctx.exec(host.vtep, ["bridge", "-j", "fdb", "show", "dev", ctx.t.vxlan.device]);
-      const installed = (JSON.parse(fdb.stdout || "[]") as { mac: string }[]).some((e) => e.mac === mac);
+      const installed = (await vxlanFdb(ctx, host.vtep)).some((e) => e.mac === mac);
       const counted = after.unknown.l2 - before.unknown.l2;
       return {
         ok: counted > 0 && !installed,

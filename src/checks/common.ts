@@ -29,6 +29,9 @@ async function run(ctx: CheckContext, node: string, argv: string[]): Promise<str
   return r.stdout;
 }
 
+/** A command that must succeed: its stdout, or an error naming node, command and what it printed. */
+export const execOk = run;
+
 /** The VXLAN device's own FDB (entries with "self"), not the bridge's learned MACs. */
 export async function vxlanFdb(ctx: CheckContext, vtep: string): Promise<FdbEntry[]> {
   const all = json<FdbEntry[]>(

@@ -38,6 +38,14 @@ describe("multicast checks, recorded lab", () => {
     expect(mld.detail).toBe("missing s2");
   });
 
+  it("fail with vtysh's error when R1's MLD state cannot be read, not as 'missing s1, s2, s3'", async () => {
+    const f = structuredClone(good);
+    f.calls.R1![MLD] = [{ code: 1, stderr: "pim6d is not running" }];
+    const mld = (await runVariant(f)).byName("multicast routing");
+    expect(mld.ok).toBe(false);
+    expect(mld.detail).toBe(`R1: ${MLD} exited 1: pim6d is not running`);
+  });
+
   it("fail when S2's all-zeros entry points elsewhere than the group", async () => {
     const f = editTable(good, "S2", FDB, (e) =>
       e.mac === "00:00:00:00:00:00" ? { ...e, dst: "2001:db8:1::1" } : e,

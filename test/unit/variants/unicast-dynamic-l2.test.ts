@@ -95,6 +95,15 @@ describe("unicast-dynamic-l2 checks, recorded lab", () => {
     );
   });
 
+  it("fail, not pass, when S1's FDB cannot be read after the unknown MAC's probe", async () => {
+    const f = structuredClone(good);
+    const reads = f.calls.S1![FDB]!;
+    f.calls.S1![FDB] = [reads[0]!, { code: 1, stderr: 'Cannot find device "vxlan100"' }];
+    const miss = (await runVariant(f)).byName("unknown MAC");
+    expect(miss.ok).toBe(false);
+    expect(miss.detail).toBe(`S1: ${FDB} exited 1: Cannot find device "vxlan100"`);
+  });
+
   it("fail when the agent installed an entry for the unknown MAC", async () => {
     const f = addToTable(good, "S1", FDB, {
       mac: "50:54:33:00:00:fe",

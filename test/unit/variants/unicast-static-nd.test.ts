@@ -60,6 +60,26 @@ describe("unicast-static-nd checks, recorded lab", () => {
     expect(nd.detail).toBe("ping answered, 1 solicitation(s) sent over VXLAN");
   });
 
+  it("fail, not pass, when the unregistered address could not be added (every ping would fail)", async () => {
+    const f = structuredClone(good);
+    f.calls.H1!["ip -6 addr add 2001:db8:ff::ffff/64 dev eth0 nodad"] = [
+      { code: 2, stderr: "RTNETLINK answers: Operation not permitted" },
+    ];
+    const iso = (await runVariant(f)).byName("isolation");
+    expect(iso.ok).toBe(false);
+    expect(iso.detail).toBe(
+      "H1: ip -6 addr add 2001:db8:ff::ffff/64 dev eth0 nodad exited 2: RTNETLINK answers: Operation not permitted",
+    );
+  });
+
+  it("fail, not pass, when H1's neighbour cache could not be flushed (no solicitation would be sent)", async () => {
+    const f = structuredClone(good);
+    f.calls.H1!["ip -6 neigh flush dev eth0"] = [{ code: 1, stderr: "Operation not permitted" }];
+    const nd = (await runVariant(f)).byName("neighbour discovery");
+    expect(nd.ok).toBe(false);
+    expect(nd.detail).toBe("H1: ip -6 neigh flush dev eth0 exited 1: Operation not permitted");
+  });
+
   it("fail when a remote host answers the unregistered address, naming it", async () => {
     const f = structuredClone(good);
     f.calls.H1!["ping -6 -c1 -W1 -I 2001:db8:ff::ffff 2001:db8:ff::12"] = [{ code: 0 }];
