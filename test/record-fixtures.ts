@@ -31,8 +31,14 @@ function trim(key: string, json: unknown): unknown {
     return { report: { hubs: r.report.hubs.map((h) => ({ host: h.host })) } };
   }
   if (key.startsWith("etcdctl ")) {
-    const r = json as { kvs?: unknown[] };
-    return { kvs: r.kvs ?? [] };
+    const r = json as { kvs?: { key: string; value?: string; lease?: number }[] };
+    return { kvs: (r.kvs ?? []).map(({ key, value, lease }) => ({ key, value, lease })) };
+  }
+  if (key.endsWith("status.json")) {
+    // The agent's status: the fields AgentStatus names.
+    const s = json as Record<string, unknown>;
+    const fields = ["pid", "registry", "misses", "resolved", "unknown", "installed", "rssBytes"];
+    return Object.fromEntries(fields.filter((f) => f in s).map((f) => [f, s[f]]));
   }
   if (key.includes("nft -j list counters")) {
     const r = json as { nftables: { counter?: { name: string; packets: number } }[] };
