@@ -1,0 +1,81 @@
+/** `scripts/lab exec`: a live command or shell in a node of a deployed lab, like `docker exec [-it]`. */
+import { inspectContainer } from "../docker/containers";
+import { openSession, type Session } from "../docker/session";
+import { getNode } from "../model";
+import { driftWarning, requireDeployed } from "./deployed";
+import { UsageError } from "./errors";
+
+/** A node's container in a deployed stack, running; names are case-insensitive (s1 = S1). */
+export async function nodeContainer(
+  stack: string,
+  nodeName: string,
+): Promise<{ node: string; container: string }> {
+  const d = requireDeployed(stack);
+  const warning = driftWarning(d);
+  if (warning) process.stderr.write(`${warning}\n`);
+  let node;
+  try {
+    node = getNode(d.topology, nodeName.toUpperCase());
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
+  if (!(await inspectContainer(node.container))) {
+    throw new Error(
+      `${node.name} (${node.container}) is not running; bring the lab up with \`scripts/lab up ${stack}\``,
+    );
+  }
+  return { node: node.name, container: node.container };
+}
+
+/**
+ * Ties a session to this process: SIGINT/SIGTERM/SIGHUP end the command in the
+ * node (a second SIGINT gives up waiting), and with a TTY, raw mode and window
+ * size follow ours. Resolves with the command's exit code.
+ */
+export async function attach(session: Session, tty: boolean): Promise<number> {
+  let interrupts = 0;
+  const onSignal = () => {
+    interrupts++;
+    if (interrupts > 1) process.exit(130);
+    void session
+      .interrupt()
+      .catch((err: unknown) => process.stderr.write(`lab: interrupt failed: ${String(err)}\n`));
+  };
+  const onResize = () => void session.resize({ rows: process.stdout.rows, columns: process.stdout.columns });
+  const signals = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+  for (const s of signals) process.on(s, onSignal);
+  if (tty) {
+    process.stdin.setRawMode(true);
+    process.stdout.on("resize", onResize);
+  }
+  try {
+    return await session.done;
+  } finally {
+    for (const s of signals) process.off(s, onSignal);
+    if (tty) {
+      process.stdout.off("resize", onResize);
+      process.stdin.setRawMode(false);
+    }
+    // Stop reading our stdin so that this process can exit.
+    process.stdin.pause();
+  }
+}
+
+/** With a terminal on both ends, a TTY in the node, as `docker exec -it` gives. */
+export const terminalBothEnds = () => process.stdin.isTTY === true && process.stdout.isTTY === true;
+
+export async function runExec(stack: string, nodeName: string, cmd: string[]): Promise<number> {
+  const { container } = await nodeContainer(stack, nodeName);
+  const tty = terminalBothEnds();
+  // No command: a login-like shell. Without a TTY it still reads commands from our stdin.
+  const argv = cmd.length > 0 ? cmd : ["bash"];
+  const session = await openSession(container, argv, {
+    tty,
+    // A terminal's stdin without a TTY in the node would be read by nobody we can hand ^C to.
+    stdin: tty || process.stdin.isTTY !== true ? process.stdin : undefined,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    size: tty ? { rows: process.stdout.rows, columns: process.stdout.columns } : undefined,
+  });
+  return attach(session, tty);
+}
