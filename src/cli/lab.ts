@@ -77,8 +77,7 @@ export const ACTIONS: Actions = {
 
   async status(stack, o) {
     await requireEngine();
-    const all = await labStatus();
-    const s = stack === undefined ? all : all.filter((x) => x.stack === stack);
+    const s = await labStatus(undefined, stack);
     if (stack !== undefined && s.length === 0) {
       const r = readDeployed(stack);
       process.stderr.write(
