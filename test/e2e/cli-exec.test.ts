@@ -186,6 +186,16 @@ describe("scripts/lab capture", () => {
     expect(packets.map((x) => x.dst)).toContain("ff05:0:0:0:0:0:0:100");
   });
 
+  it("on a terminal without -w, prints tcpdump's decoded lines instead of pcap", async () => {
+    const p = inPty(`${LAB} capture ${stack} S1 vxlan100 -c 1 icmp6 and 'ip6[40] = 128'`);
+    await waitFor(p, /listening on vxlan100/);
+    const ping = await exec(`vxlab-${stack}-h1`, ["ping", "-c", "1", "-W", "5", "2001:db8:ff::12"]);
+    expect(ping.code, ping.stdout).toBe(0);
+    const r = await p;
+    expect(r.exitCode, r.stdout).toBe(0);
+    expect(r.stdout).toMatch(/IP6 2001:db8:ff::10 > 2001:db8:ff::12: ICMP6, echo request/);
+  });
+
   it("refuses an interface the node does not have, naming its interfaces", async () => {
     const r = await lab(["capture", stack, "S1", "eth9"]);
     expect(r.exitCode).toBe(2);
