@@ -33,17 +33,24 @@ export async function nodeContainer(
  * size follow ours. Resolves with the command's exit code.
  */
 export async function attach(session: Session, tty: boolean): Promise<number> {
-  let interrupts = 0;
-  const onSignal = () => {
-    interrupts++;
-    if (interrupts > 1) process.exit(130);
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
     void session
       .interrupt()
       .catch((err: unknown) => process.stderr.write(`lab: interrupt failed: ${String(err)}\n`));
   };
+  const onSignal = () => (stopping ? process.exit(130) : stop());
+  // Our reader went away (`| head`, Wireshark closed): the command in the node has no one to write for.
+  const onOutError = (err: NodeJS.ErrnoException) => {
+    if (err.code !== "EPIPE") throw err;
+    stop();
+  };
   const onResize = () => void session.resize({ rows: process.stdout.rows, columns: process.stdout.columns });
   const signals = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
   for (const s of signals) process.on(s, onSignal);
+  process.stdout.on("error", onOutError);
   if (tty) {
     process.stdin.setRawMode(true);
     process.stdout.on("resize", onResize);

@@ -67,6 +67,19 @@ describe("scripts/lab exec", () => {
     expect(await runningIn(s1, "sleep 301")).toBe(false);
   });
 
+  it("ends the command in the node when our reader goes away (| head)", async () => {
+    const r = await execa(
+      "sh",
+      ["-c", `${LAB} exec ${stack} S1 sh -c 'while :; do echo epipe; sleep 0.1; done' | head -n 1`],
+      {
+        reject: false,
+        stdin: "ignore",
+      },
+    );
+    expect(r.stdout).toBe("epipe");
+    expect(await runningIn(s1, "echo epipe")).toBe(false);
+  });
+
   it("passes the exit code through and keeps stdout and stderr apart", async () => {
     const r = await lab(["exec", stack, "s1", "sh", "-c", "echo out; echo err >&2; exit 7"]);
     expect(r.exitCode).toBe(7);
