@@ -196,12 +196,15 @@ export function buildCli(actions: Actions, io: Output = STD): { program: Command
     .summary("tcpdump in a node, as pcap to a file or stdout (| wireshark -k -i -)")
     .description(
       "tcpdump on one interface of a node, packets streamed out as they come: to a pcap file (-w), " +
-        "or to stdout, e.g. `scripts/lab capture multicast S1 eth1 | wireshark -k -i -`. On a terminal without -w, " +
+        "or to stdout, e.g. `scripts/lab capture multicast S1 r1 | wireshark -k -i -`. On a terminal without -w, " +
         "tcpdump's decoded lines instead of pcap bytes. Ctrl-C stops tcpdump in the node.\n" +
-        "e.g. scripts/lab capture multicast S1 eth1 -w s1.pcap udp port 4789",
+        "e.g. scripts/lab capture multicast S1 r1 -w s1.pcap udp port 4789",
     )
     .argument("<node>", "S1, R1, H1, ... (any case)")
-    .argument("<iface>", "an interface of the node, e.g. eth1 (underlay), vxlan100, br100")
+    .argument(
+      "<iface>",
+      "an interface of the node: on a VTEP r1, r2 (uplinks), vxlan100, br100; a host has eth0",
+    )
     .argument("[filter...]", "a pcap filter expression, e.g. udp port 4789")
     .option("-w, --write <file>", "write pcap to this file instead of stdout")
     .option("-c, --count <n>", "stop after n packets", positiveInt("--count", 1_000_000_000))

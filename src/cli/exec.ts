@@ -15,7 +15,9 @@ export async function nodeContainer(
   if (warning) process.stderr.write(`${warning}\n`);
   let node;
   try {
-    node = getNode(d.topology, nodeName.toUpperCase());
+    // Exact name first, then any case: s1 = S1, s1-agent = S1-agent, REGISTRY = registry.
+    const match = d.topology.nodes.find((n) => n.name.toLowerCase() === nodeName.toLowerCase());
+    node = getNode(d.topology, match?.name ?? nodeName);
   } catch (err) {
     throw new UsageError(err instanceof Error ? err.message : String(err));
   }
