@@ -30,24 +30,25 @@ export async function nodeContainer(
 }
 
 /**
- * Ties a session to this process: SIGINT/SIGTERM/SIGHUP end the command in the
- * node (a second SIGINT gives up waiting), and with a TTY, raw mode and window
- * size follow ours. Resolves with the command's exit code.
+ * Ties a session to this process: SIGINT is Ctrl-C for the command in the node,
+ * SIGTERM/SIGHUP (and a reader gone away) end all of it there; a second signal
+ * gives up waiting. With a TTY, raw mode and window size follow ours.
+ * Resolves with the command's exit code.
  */
 export async function attach(session: Session, tty: boolean): Promise<number> {
   let stopping = false;
-  const stop = () => {
+  const stop = (how: "interrupt" | "terminate") => {
     if (stopping) return;
     stopping = true;
-    void session
-      .interrupt()
-      .catch((err: unknown) => process.stderr.write(`lab: interrupt failed: ${String(err)}\n`));
+    void session[how]().catch((err: unknown) => process.stderr.write(`lab: ${how} failed: ${String(err)}\n`));
   };
-  const onSignal = () => (stopping ? process.exit(130) : stop());
+  // A second signal gives up waiting for the node.
+  const onSignal = (sig: NodeJS.Signals) =>
+    stopping ? process.exit(130) : stop(sig === "SIGINT" ? "interrupt" : "terminate");
   // Our reader went away (`| head`, Wireshark closed): the command in the node has no one to write for.
   const onOutError = (err: NodeJS.ErrnoException) => {
     if (err.code !== "EPIPE") throw err;
-    stop();
+    stop("terminate");
   };
   const onResize = () => void session.resize({ rows: process.stdout.rows, columns: process.stdout.columns });
   const signals = ["SIGINT", "SIGTERM", "SIGHUP"] as const;

@@ -25,10 +25,13 @@ export interface Session {
   readonly done: Promise<number>;
   resize(size: { rows: number; columns: number }): Promise<void>;
   /**
-   * Ends the command in the container: SIGINT to every process of the session,
-   * then SIGTERM and SIGKILL to what is left after a grace period each.
+   * Ctrl-C: with a TTY the ^C byte (the terminal makes it SIGINT for the
+   * foreground job); without, SIGINT to every process of the session, then
+   * SIGTERM and SIGKILL to what is left after a grace period each.
    */
   interrupt(): Promise<void>;
+  /** Ends every process of the session, TTY or not: SIGHUP, then SIGTERM, then SIGKILL (a hung-up terminal). */
+  terminate(): Promise<void>;
 }
 
 /** Marks every process of a session (children inherit it), so an interrupt finds them all. */
@@ -39,10 +42,10 @@ const MARK = "VXLAB_SESSION";
  * environment mark rather than a pid file: nothing to clean up, and children
  * (a pipeline, `sh -c '...; sleep'`) are found too.
  */
-export function interruptScript(id: string, graceTenths = 10): string {
+export function signalScript(id: string, signals: readonly string[], graceTenths = 10): string {
   return [
     `ids() { grep -lzx '${MARK}=${id}' /proc/[0-9]*/environ 2>/dev/null | cut -d/ -f3; }`,
-    "for sig in INT TERM KILL; do",
+    `for sig in ${signals.join(" ")}; do`,
     '  p=$(ids); [ -n "$p" ] || exit 0',
     "  kill -$sig $p 2>/dev/null",
     `  i=0; while [ $i -lt ${graceTenths} ]; do [ -n "$(ids)" ] || exit 0; sleep 0.1; i=$((i+1)); done`,
@@ -109,14 +112,9 @@ export async function openSession(container: string, cmd: string[], opts: Sessio
     return exitCode(e);
   });
 
-  const interrupt = async () => {
-    if (tty) {
-      // The terminal's line discipline turns ^C into SIGINT for the foreground job, as at a console.
-      stream.write("\x03");
-      return;
-    }
+  const signalAll = async (signals: readonly string[]) => {
     const k = await c.exec({
-      Cmd: ["sh", "-c", interruptScript(id)],
+      Cmd: ["sh", "-c", signalScript(id, signals)],
       AttachStdout: true,
       AttachStderr: true,
     });
@@ -128,5 +126,11 @@ export async function openSession(container: string, cmd: string[], opts: Sessio
       s.on("error", () => resolve());
     });
   };
-  return { done, resize, interrupt };
+  const interrupt = async () => {
+    // The terminal's line discipline turns ^C into SIGINT for the foreground job, as at a console.
+    if (tty) stream.write("\x03");
+    else await signalAll(["INT", "TERM", "KILL"]);
+  };
+  const terminate = () => signalAll(["HUP", "TERM", "KILL"]);
+  return { done, resize, interrupt, terminate };
 }

@@ -138,6 +138,19 @@ describe("scripts/lab exec", () => {
     expect(r.exitCode, r.stdout).toBe(4);
     expect(r.stdout).toMatch(/\/dev\/pts\/\d+/);
   });
+
+  it("SIGTERM to scripts/lab ends a TTY shell in the node (bash ignores the ^C a SIGINT would send)", async () => {
+    const p = inPty(`${LAB} exec ${stack} H3`);
+    await waitFor(p, /H3/);
+    const h3 = `vxlab-${stack}-h3`;
+    expect(await runningIn(h3, "bash")).toBe(true);
+    const pids = await execa("pgrep", ["-f", `src/cli/lab.ts exec ${stack} H3`], { reject: false });
+    const pid = Number(pids.stdout.split("\n")[0]);
+    expect(pid).toBeGreaterThan(0);
+    process.kill(pid, "SIGTERM");
+    await p;
+    expect(await runningIn(h3, "bash")).toBe(false);
+  });
 });
 
 /** The UDP/4789 packets of a pcap file: its bytes parsed here, Ethernet + IPv6 without extension headers. */
