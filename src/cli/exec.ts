@@ -81,7 +81,7 @@ export async function runExec(stack: string, nodeName: string, cmd: string[]): P
   const argv = cmd.length > 0 ? cmd : ["bash"];
   const session = await openSession(container, argv, {
     tty,
-    // A terminal's stdin without a TTY in the node would be read by nobody we can hand ^C to.
+    // Input from a pipe or file goes in; a terminal's only with a TTY (output redirected: like `docker exec` without -i).
     stdin: tty || process.stdin.isTTY !== true ? process.stdin : undefined,
     stdout: process.stdout,
     stderr: process.stderr,
