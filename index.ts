@@ -20,10 +20,11 @@ const stack = pulumi.getStack();
 const project = pulumi.getProject();
 
 /** Everything the stack config says, validated before any resource exists. */
-function settings(): { t: Topology; convergeTimeoutSeconds: number } {
+function settings(): { t: Topology; convergeTimeoutSeconds: number; raw: Record<string, string> } {
   const keys = Object.keys(pulumi.runtime.allConfig())
     .filter((k) => k.startsWith(`${project}:`))
     .map((k) => k.slice(project.length + 1));
+  const raw = Object.fromEntries(keys.map((k) => [k, config.get(k) ?? ""]));
   const run = runConfig((k) => config.get(k), keys);
   let problems = run.problems;
   let t: Topology | undefined;
@@ -39,10 +40,10 @@ function settings(): { t: Topology; convergeTimeoutSeconds: number } {
       `invalid lab configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${problems.map((p) => `  - ${p}`).join("\n")}`,
     );
   }
-  return { t, convergeTimeoutSeconds: run.convergeTimeoutSeconds };
+  return { t, convergeTimeoutSeconds: run.convergeTimeoutSeconds, raw };
 }
 
-const { t, convergeTimeoutSeconds } = settings();
+const { t, convergeTimeoutSeconds, raw } = settings();
 const lab = new Lab("lab", {
   topology: t,
   images: {
@@ -77,3 +78,9 @@ export const variant = t.variant;
 export const summary = impl?.summary ?? "lab core only";
 export const containers = Object.fromEntries(t.nodes.map((n) => [n.name, n.container]));
 export const underlayConvergedSeconds = lab.converged.seconds;
+/**
+ * What `check`, `status`, `graph`, `exec` and `capture` read: the lab as deployed,
+ * and the config it was built from (to tell when Pulumi.<stack>.yaml changed since).
+ */
+export const topology = t;
+export const deployedConfig = raw;

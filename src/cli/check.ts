@@ -9,10 +9,11 @@ import * as yaml from "js-yaml";
 import { DEFAULTS, getNode, resolveTopology, specFromConfig, type Topology } from "../model";
 import { REPO_ROOT } from "../util/paths";
 import { variantFor } from "../../variants";
+import { driftWarning, requireDeployed } from "./deployed";
 
 /**
- * The stack's topology, from the same config the program reads: the stack's
- * Pulumi.<stack>.yaml (plain values only; a stack need not exist to be drawn).
+ * The topology Pulumi.<stack>.yaml describes now (plain values only): for
+ * drawing a stack that is not up. Everything else reads the deployed one (./deployed.ts).
  */
 export async function stackTopology(stack: string): Promise<Topology> {
   const project = DEFAULTS.project;
@@ -32,7 +33,11 @@ export async function checkStack(
   stack: string,
   opts: { policy?: RetryPolicy; onResult?: (name: string, ok: boolean, detail: string) => void } = {},
 ): Promise<CheckReport> {
-  const t = await stackTopology(stack);
+  // The lab as deployed, not as Pulumi.<stack>.yaml may say since.
+  const d = requireDeployed(stack);
+  const warning = driftWarning(d);
+  if (warning) process.stderr.write(`${warning}\n`);
+  const t = d.topology;
   const variant = variantFor(t.variant);
   if (!variant) throw new Error(`variant ${t.variant} has no checks yet`);
   const ctx: CheckContext = {

@@ -1,39 +1,24 @@
-/** scripts/lab: the lab's command line. Wraps Pulumi without hiding it. */
-import { spawnSync } from "node:child_process";
+/** scripts/lab: the lab's command line. Wraps Pulumi without hiding it. Parsing: ./args.ts. */
 import { writeFileSync } from "node:fs";
 import { bootstrap } from "../bootstrap";
 import { pinnedPulumiVersion, pulumiBinDir } from "../bootstrap/pulumi";
 import { engineAddress, engineAnswers } from "../docker/client";
-import { inspectContainer } from "../docker/containers";
-import { exec as execIn } from "../docker/exec";
 import { topologySvg } from "../graph/svg";
-import { getNode, isVariant, VARIANTS, type VariantName } from "../model";
 import { REPO_ROOT } from "../util/paths";
-import { run, which } from "../util/proc";
+import { run } from "../util/proc";
 import { variantFor } from "../../variants";
+import { runCli, type Actions } from "./args";
+import { runCapture } from "./capture";
 import { checkStack, printResult, stackTopology } from "./check";
+import { readDeployed, requireDeployed, driftWarning } from "./deployed";
 import { destroyStack } from "./destroy";
+import { UsageError } from "./errors";
+import { runExec } from "./exec";
 import { releaseStaleLocks } from "./locks";
 import { pulumi, pulumiEnv, selectStack } from "./pulumi";
 import { labStatus, statusTable } from "./status";
 
-export class UsageError extends Error {}
-
-interface Command {
-  usage: string;
-  summary: string;
-  help: string;
-  run(args: string[]): Promise<number>;
-}
-
-const variantList = `valid variants: ${VARIANTS.join(", ")}`;
-
-function variantArg(cmd: string, args: string[]): VariantName {
-  const v = args.find((a) => !a.startsWith("-"));
-  if (v === undefined) throw new UsageError(`${cmd} needs a variant; ${variantList}`);
-  if (!isVariant(v)) throw new UsageError(`unknown variant "${v}"; ${variantList}`);
-  return v;
-}
+export { UsageError };
 
 async function requireEngine(): Promise<void> {
   if (!(await engineAnswers())) {
@@ -50,181 +35,125 @@ async function check(stack: string, asJson: boolean): Promise<number> {
   return report.ok ? 0 : 1;
 }
 
-const COMMANDS: Record<string, Command> = {
-  bootstrap: {
-    summary: "install what the lab needs (engine, Pulumi CLI, images); idempotent",
-    usage: "bootstrap",
-    help: "Install what the lab needs: Docker engine, Pulumi CLI, npm packages, images. Idempotent; prints each step with its duration.",
-    run: async () => (await bootstrap(), 0),
-  },
-  up: {
-    summary: "bring a variant up (bootstrap, pulumi up), then run its checks",
-    usage: "up <variant>",
-    help: "Bootstrap, `pulumi up` on the stack named after the variant, then run the variant's checks. Exit 0 only if all pass.",
-    async run(args) {
-      const variant = variantArg("up", args);
-      await bootstrap();
-      await selectStack(variant);
-      for (const m of releaseStaleLocks(variant)) process.stderr.write(`${m}\n`);
-      const r = await pulumi(["up", "--stack", variant, "--yes", "--skip-preview"], { inherit: true });
-      if (r.code !== 0) return r.code;
-      if (!variantFor(variant)) {
-        console.log(`${variant}: lab core only (the overlay is not built yet), so no checks to run`);
-        return 0;
-      }
-      return check(variant, false);
-    },
-  },
-  check: {
-    summary: "run a variant's checks against its running lab",
-    usage: "check <variant> [--json]",
-    help: "Run the variant's checks (reachability, tables, amplification, paths) against its running lab.\n--json prints {variant, ok, checks: [{name, ok, detail}], amplification: {perBumFrame}}.",
-    async run(args) {
-      const variant = variantArg("check", args);
-      await requireEngine();
-      return check(variant, args.includes("--json"));
-    },
-  },
-  destroy: {
-    summary: "destroy a variant: containers, links and state",
-    usage: "destroy <variant>",
-    help: "`pulumi destroy` the variant's stack, drop its state (the committed Pulumi.<variant>.yaml stays), and remove any container still carrying its label.",
-    async run(args) {
-      const stack = variantArg("destroy", args);
-      await requireEngine();
-      const { destroy, leftovers } = await destroyStack(stack, { keepConfig: true, inherit: true });
-      if (leftovers) process.stderr.write(`removed ${leftovers} container(s) left outside Pulumi's state\n`);
-      return destroy?.code ?? 0;
-    },
-  },
-  status: {
-    summary: "running stacks, their nodes and health",
-    usage: "status [--json]",
-    help: "Every running stack of this project, its nodes and their health: FRR daemons up, OSPFv3 neighbours full, VXLAN device present.",
-    async run(args) {
-      await requireEngine();
-      const s = await labStatus();
-      process.stdout.write(args.includes("--json") ? `${JSON.stringify(s, null, 2)}\n` : statusTable(s));
+const warn = (w: string | undefined) => w && process.stderr.write(`${w}\n`);
+
+export const ACTIONS: Actions = {
+  bootstrap: async () => (await bootstrap(), 0),
+
+  async up(stack) {
+    await bootstrap();
+    await selectStack(stack);
+    for (const m of releaseStaleLocks(stack)) process.stderr.write(`${m}\n`);
+    // The topology output is long: summed up below instead of printed whole.
+    const r = await pulumi(["up", "--stack", stack, "--yes", "--skip-preview", "--suppress-outputs"], {
+      inherit: true,
+    });
+    if (r.code !== 0) return r.code;
+    const d = requireDeployed(stack);
+    const t = d.topology;
+    console.log(
+      `${stack}: ${t.variant}, ${t.nodes.filter((n) => n.kind === "vtep").length} VTEPs, ` +
+        `${t.hosts.length} hosts; nodes ${t.nodes.map((n) => n.name).join(" ")}` +
+        ` (all outputs: scripts/lab pulumi stack output --stack ${stack})`,
+    );
+    if (!variantFor(t.variant)) {
+      console.log(`${stack}: lab core only (the overlay is not built yet), so no checks to run`);
       return 0;
-    },
+    }
+    return check(stack, false);
   },
-  exec: {
-    summary: "a shell or one command in a lab node",
-    usage: "exec <variant> <node> [-- command...]",
-    help: "A shell (no command) or one command in a lab node, e.g. `scripts/lab exec multicast S1 -- bridge fdb show dev vxlan100`.",
-    async run(args) {
-      const dd = args.indexOf("--");
-      const head = dd >= 0 ? args.slice(0, dd) : args;
-      const cmd = dd >= 0 ? args.slice(dd + 1) : [];
-      const variant = variantArg("exec", head);
-      const nodeName = head.find((a, i) => i > 0 && !a.startsWith("-"));
-      if (!nodeName) throw new UsageError("exec needs a node, e.g. S1, R1 or H1");
-      await requireEngine();
-      const t = await stackTopology(variant);
-      let container: string;
-      try {
-        container = getNode(t, nodeName.toUpperCase()).container;
-      } catch (err) {
-        throw new UsageError(err instanceof Error ? err.message : String(err));
-      }
-      if (!(await inspectContainer(container))) {
-        throw new Error(
-          `${nodeName} (${container}) is not running; bring the lab up with \`scripts/lab up ${variant}\``,
-        );
-      }
-      if (cmd.length > 0) {
-        const r = await execIn(container, cmd);
-        process.stdout.write(r.stdout);
-        process.stderr.write(r.stderr);
-        return r.code;
-      }
-      // An interactive shell needs a TTY: the engine's own client does that best.
-      const client = which("docker", "/usr/bin:/usr/local/bin") ?? "docker";
-      return spawnSync(client, ["exec", "-it", container, "bash"], { stdio: "inherit" }).status ?? 1;
-    },
+
+  async check(stack, o) {
+    await requireEngine();
+    return check(stack, o.json);
   },
-  graph: {
-    summary: "an SVG picture of a variant's topology",
-    usage: "graph <variant> [-o file.svg]",
-    help: "An SVG of the variant's topology drawn from the model (stack config included): routers, VTEPs, hosts, links with their addresses, loopbacks, the overlay prefix. Without -o it goes to stdout.",
-    async run(args) {
-      const variant = variantArg("graph", args);
-      const o = args.indexOf("-o");
-      const file = o >= 0 ? args[o + 1] : undefined;
-      if (o >= 0 && !file) throw new UsageError("-o needs a file name");
-      const svg = topologySvg(await stackTopology(variant));
-      if (file) writeFileSync(file, svg);
-      else process.stdout.write(svg);
-      return 0;
-    },
+
+  async destroy(stack) {
+    await requireEngine();
+    const { destroy, leftovers } = await destroyStack(stack, { keepConfig: true, inherit: true });
+    if (leftovers) process.stderr.write(`removed ${leftovers} container(s) left outside Pulumi's state\n`);
+    return destroy?.code ?? 0;
   },
-  test: {
-    summary: "typecheck, lint and every test (unit and end-to-end)",
-    usage: "test [vitest args...]",
-    help: "Bootstrap, then typecheck, lint, format check and every test (unit and end-to-end on the real engine). Ends with `N passed, N failed`.",
-    async run(args) {
-      await bootstrap();
-      const { runTests } = await import("./test");
-      return runTests(args);
-    },
+
+  async status(stack, o) {
+    await requireEngine();
+    const s = await labStatus(undefined, stack);
+    if (stack !== undefined && s.length === 0) {
+      const r = readDeployed(stack);
+      process.stderr.write(
+        `${r.up ? `stack ${stack} is up in Pulumi's state but none of its containers exist` : r.why}\n`,
+      );
+    }
+    // Stacks of this checkout: say when one's config changed since its last `up`.
+    for (const x of s) {
+      const r = readDeployed(x.stack);
+      if (r.up) warn(driftWarning(r.deployed));
+    }
+    process.stdout.write(o.json ? `${JSON.stringify(s, null, 2)}\n` : statusTable(s));
+    return 0;
   },
-  env: {
-    summary: "shell exports for using `pulumi` directly",
-    usage: "env",
-    help: 'Print the shell exports for using `pulumi` directly: eval "$(scripts/lab env)".',
-    async run() {
-      const env = pulumiEnv();
-      // Single quotes: a passphrase with $, " or ` stays a string.
-      const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-      console.log(`export PATH=${q(pulumiBinDir(pinnedPulumiVersion()))}":$PATH"`);
-      console.log(`export PULUMI_CONFIG_PASSPHRASE=${q(env.PULUMI_CONFIG_PASSPHRASE ?? "")}`);
-      console.log("export PULUMI_SKIP_UPDATE_CHECK=true");
-      console.log(`export PULUMI_PARALLEL=${q(env.PULUMI_PARALLEL ?? "")}`);
-      console.log(`export PULUMI_SKIP_CHECKPOINTS=${q(env.PULUMI_SKIP_CHECKPOINTS ?? "")}`);
-      return 0;
-    },
+
+  async exec(stack, node, cmd) {
+    await requireEngine();
+    return runExec(stack, node, cmd);
   },
-  pulumi: {
-    summary: "the pinned Pulumi CLI with this repo's state",
-    usage: "pulumi [args...]",
-    help: "Run the pinned Pulumi CLI with this repo's local state, e.g. `scripts/lab pulumi stack ls`.",
-    run: async (args) =>
-      (await run("pulumi", args, { cwd: REPO_ROOT, env: pulumiEnv(), inherit: true })).code,
+
+  async capture(stack, node, iface, o) {
+    await requireEngine();
+    return runCapture(stack, node, iface, o);
   },
+
+  async graph(stack, o) {
+    const r = readDeployed(stack);
+    let t;
+    if (r.up) {
+      warn(driftWarning(r.deployed));
+      t = r.deployed.topology;
+    } else {
+      process.stderr.write(`${stack} is not up: drawing it from Pulumi.${stack}.yaml\n`);
+      t = await stackTopology(stack);
+    }
+    const svg = topologySvg(t);
+    if (o.output) writeFileSync(o.output, svg);
+    else process.stdout.write(svg);
+    return 0;
+  },
+
+  async ui(stack, o) {
+    const { runUi } = await import("./ui");
+    return runUi(stack, { port: o.port });
+  },
+
+  async test(args) {
+    await bootstrap();
+    const { runTests } = await import("./test");
+    return runTests(args);
+  },
+
+  async env() {
+    const env = pulumiEnv();
+    // Single quotes: a passphrase with $, " or ` stays a string.
+    const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+    console.log(`export PATH=${q(pulumiBinDir(pinnedPulumiVersion()))}":$PATH"`);
+    console.log(`export PULUMI_CONFIG_PASSPHRASE=${q(env.PULUMI_CONFIG_PASSPHRASE ?? "")}`);
+    console.log("export PULUMI_SKIP_UPDATE_CHECK=true");
+    console.log(`export PULUMI_PARALLEL=${q(env.PULUMI_PARALLEL ?? "")}`);
+    console.log(`export PULUMI_SKIP_CHECKPOINTS=${q(env.PULUMI_SKIP_CHECKPOINTS ?? "")}`);
+    return 0;
+  },
+
+  pulumi: async (args) =>
+    (await run("pulumi", args, { cwd: REPO_ROOT, env: pulumiEnv(), inherit: true })).code,
 };
 
-export function usage(): string {
-  const width = Math.max(...Object.values(COMMANDS).map((c) => c.usage.length));
-  const lines = Object.values(COMMANDS).map((c) => `  ${c.usage.padEnd(width)}  ${c.summary}`);
-  return `usage: scripts/lab <command> [args]   (scripts/lab <command> --help for more)\n\ncommands:\n${lines.join("\n")}\n\n${variantList}`;
-}
-
-export async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
-  if (name === undefined) {
-    console.error(usage());
-    return 2;
-  }
-  if (name === "help" || name === "--help" || name === "-h") {
-    console.log(usage());
-    return 0;
-  }
-  const cmd = COMMANDS[name];
-  if (!cmd) throw new UsageError(`unknown command "${name}"`);
-  // `pulumi` passes its arguments through, --help included.
-  if (name !== "pulumi" && (rest.includes("--help") || rest.includes("-h"))) {
-    console.log(`usage: scripts/lab ${cmd.usage}\n\n${cmd.help}`);
-    return 0;
-  }
-  return cmd.run(rest);
-}
+export const main = (argv: string[]) => runCli(ACTIONS, argv);
 
 if (require.main === module) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (err: unknown) => {
       const msg = err instanceof Error ? err.message : String(err);
-      console.error(`lab: ${msg}${err instanceof UsageError ? `\n\n${usage()}` : ""}`);
+      console.error(`lab: ${msg}`);
       process.exit(err instanceof UsageError ? 2 : 1);
     },
   );

@@ -74,10 +74,16 @@ async function nodeHealth(n: NodeStatus): Promise<NodeStatus> {
   return out;
 }
 
-export async function labStatus(project = DEFAULTS.project): Promise<StackStatus[]> {
+/** Every stack's status, or one stack's (its nodes alone are asked after their health). */
+export async function labStatus(project = DEFAULTS.project, stack?: string): Promise<StackStatus[]> {
   const list = await docker().listContainers({
     all: true,
-    filters: { label: [`${LABEL_PREFIX}.project=${project}`] },
+    filters: {
+      label: [
+        `${LABEL_PREFIX}.project=${project}`,
+        ...(stack === undefined ? [] : [`${LABEL_PREFIX}.stack=${stack}`]),
+      ],
+    },
   });
   const stacks = new Map<string, NodeStatus[]>();
   for (const c of list) {
