@@ -158,6 +158,20 @@ const COMMANDS: Record<string, Command> = {
       return 0;
     },
   },
+  ui: {
+    summary: "live view in the browser: topology, FDB and neighbour tables, counters",
+    usage: "ui <variant> [--port N]",
+    help: `A web page on 127.0.0.1 (default port 8157; --port 0 picks a free one) showing the topology and, per VTEP, the FDB and neighbour tables of the VXLAN device and its packet counters, live; the agents' misses and installs in the dynamic variants. One reader per node, shared by every browser. Ctrl-C stops it.`,
+    async run(args) {
+      const variant = variantArg("ui", args);
+      const p = args.indexOf("--port");
+      const raw = p >= 0 ? args[p + 1] : undefined;
+      if (p >= 0 && (raw === undefined || !/^\d+$/.test(raw))) throw new UsageError("--port needs a number");
+      await requireEngine();
+      const { runUi } = await import("./ui");
+      return runUi(variant, { port: raw === undefined ? undefined : Number(raw) });
+    },
+  },
   test: {
     summary: "typecheck, lint and every test (unit and end-to-end)",
     usage: "test [vitest args...]",
