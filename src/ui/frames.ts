@@ -26,7 +26,7 @@ export interface Section {
  * in the node. A timed-out read (status > 128) goes round again.
  */
 export function readerArgv(sections: readonly Section[], intervalMs: number): string[] {
-  const body = sections.map((s) => `echo @${s.name}; ${s.command} 2>&1`).join("; ");
+  const body = sections.map((s) => `echo @${s.name}; { ${s.command}; } 2>&1`).join("; ");
   const wait = (Math.max(50, intervalMs) / 1000).toFixed(2);
   return [
     "bash",
