@@ -19,6 +19,7 @@ function el(tag, attrs = {}, ...children) {
 }
 
 const td = (text, cls) => el("td", { class: cls, text: text ?? "" });
+const withTitle = (e, title) => (e.setAttribute("title", title), e);
 const num = (n) => (n === undefined ? "" : n.toLocaleString("en-US"));
 
 let lab;
@@ -54,23 +55,15 @@ function card(v) {
         el(
           "tr",
           {},
-          ...[
-            "interface",
-            "",
-            "rx packets",
-            "tx packets",
-            "rx pkt/s",
-            "tx pkt/s",
-            "rx bytes",
-            "tx bytes",
-            "drops",
-          ].map((h, i) => el("th", { class: i >= 2 ? "num" : undefined, text: h })),
+          ...["interface", "to", "rx packets", "rx/s", "tx packets", "tx/s", "drops"].map((h, i) =>
+            el("th", { class: i >= 2 ? "num" : undefined, text: h }),
+          ),
         ),
       ),
       el("tbody"),
     ),
     el("h3", {}, "FDB ", el("code", { text: `bridge fdb show dev ${lab.device}` })),
-    table("fdb", ["MAC", "host", "destination VTEP", "", "table", "state", "flags"]),
+    table("fdb", ["MAC", "host", "destination", "VTEP", "state", "flags"]),
     el("h3", {}, "IPv6 neighbours ", el("code", { text: `ip -6 neigh show dev ${lab.device}` })),
     table("neigh", ["IPv6 address", "host", "lladdr", "state", "flags"]),
     lab.variant === "evpn"
@@ -110,7 +103,11 @@ function fill(tableEl, rows, empty) {
   const before = seenKeys.get(tableEl);
   const keys = new Set();
   body.replaceChildren();
-  for (const { key, cells, cls, data } of rows) {
+  for (const { key, cells, cls, data, group } of rows) {
+    if (group) {
+      body.append(el("tr", { class: "group" }, el("th", { colspan: 9, text: group })));
+      continue;
+    }
     keys.add(key);
     const tr = el(
       "tr",
@@ -119,7 +116,7 @@ function fill(tableEl, rows, empty) {
     );
     body.append(tr);
   }
-  if (rows.length === 0) body.append(el("tr", { class: "empty" }, el("td", { colspan: 9, text: empty })));
+  if (keys.size === 0) body.append(el("tr", { class: "empty" }, el("td", { colspan: 9, text: empty })));
   seenKeys.set(tableEl, keys);
 }
 
@@ -142,7 +139,7 @@ function showVtep(v) {
 
   const ifaces = [
     ...(v.vxlan ? [{ iface: lab.device, peer: "VXLAN", ...v.vxlan }] : []),
-    ...v.uplinks.map((u) => ({ ...u, peer: `uplink to ${u.peer}` })),
+    ...v.uplinks.map((u) => ({ ...u, peer: `${u.peer} (uplink)` })),
   ];
   fill(
     $('[data-table="counters"]', c),
@@ -152,13 +149,14 @@ function showVtep(v) {
       cells: [
         td(i.iface, "addr"),
         td(i.peer, i.peer === "VXLAN" ? "name" : "flags"),
-        td(num(i.rxPackets), "num"),
-        td(num(i.txPackets), "num"),
+        withTitle(td(num(i.rxPackets), "num"), `${num(i.rxBytes)} bytes`),
         td(rate(v.node, i.iface, "rxPackets", i, v.at), "num"),
+        withTitle(td(num(i.txPackets), "num"), `${num(i.txBytes)} bytes`),
         td(rate(v.node, i.iface, "txPackets", i, v.at), "num"),
-        td(num(i.rxBytes), "num"),
-        td(num(i.txBytes), "num"),
-        td(num(i.rxDropped + i.txDropped), "num"),
+        withTitle(
+          td(num(i.rxDropped + i.txDropped), "num"),
+          `rx ${i.rxDropped}, tx ${i.txDropped}; errors rx ${i.rxErrors}, tx ${i.txErrors}`,
+        ),
       ],
     })),
     "no counters",
@@ -168,22 +166,31 @@ function showVtep(v) {
   while (hist.length > 2 && v.at - hist[1].at >= 900) hist.shift();
   samples.set(v.node, hist);
 
+  const fdbRow = (r) => ({
+    key: `${r.table} ${r.mac} ${r.dst ?? ""}`,
+    cls: r.mac === "00:00:00:00:00:00" ? "flood" : undefined,
+    data: { "data-mac": r.mac, "data-dst": r.dst, "data-kind": r.table },
+    cells: [
+      td(r.mac, "addr"),
+      td(r.host ?? (r.table === "bridge" && r.state === "permanent" ? "(own)" : ""), "name"),
+      td(r.dst ?? "", "addr"),
+      td(r.vtep, "name"),
+      td(r.state),
+      td(r.flags.join(" "), "flags"),
+    ],
+  });
+  const vx = v.fdb.filter((r) => r.table === "vxlan");
+  const br = v.fdb.filter((r) => r.table === "bridge");
   fill(
     $('[data-table="fdb"]', c),
-    v.fdb.map((r) => ({
-      key: `${r.table} ${r.mac} ${r.dst ?? ""}`,
-      cls: r.mac === "00:00:00:00:00:00" ? "flood" : undefined,
-      data: { "data-mac": r.mac, "data-dst": r.dst, "data-kind": r.table },
-      cells: [
-        td(r.mac, "addr"),
-        td(r.host ?? (r.table === "bridge" && r.state === "permanent" ? "(own)" : ""), "name"),
-        td(r.dst ?? "", "addr"),
-        td(r.vtep, "name"),
-        td(r.table === "vxlan" ? lab.device : lab.bridge),
-        td(r.state),
-        td(r.flags.join(" "), "flags"),
-      ],
-    })),
+    [
+      ...(vx.length
+        ? [{ group: `${lab.device}: where frames go (remote VTEP per MAC)` }, ...vx.map(fdbRow)]
+        : []),
+      ...(br.length
+        ? [{ group: `${lab.bridge}: MACs the bridge learned behind port ${lab.device}` }, ...br.map(fdbRow)]
+        : []),
+    ],
     "empty",
   );
   const neighRows = (rows) =>
@@ -289,7 +296,7 @@ async function main() {
   $("#about").textContent =
     `VNI ${lab.vni} on ${lab.device} · read every ${lab.intervalMs} ms, one reader per node`;
   document.title = `vxlan-lab live: ${lab.stack}`;
-  $("#vteps").replaceChildren(...lab.vteps.map(card));
+  $("#vteps").append(...lab.vteps.map(card));
   $("#only-misses").addEventListener("change", (ev) => {
     for (const tr of $("#events").children)
       tr.hidden = ev.target.checked && !["install", "unknown"].includes(tr.dataset.kind);
