@@ -260,21 +260,29 @@ function showReader(r) {
         : `reader ${r.state}`;
 }
 
+/** Local wall-clock time to the millisecond: events come faster than seconds. */
+function clock(d) {
+  const p = (n, w = 2) => String(n).padStart(w, "0");
+  return `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
+}
+
 function addEvent(e) {
   $("#agent-log").hidden = false;
   const body = $("#events");
-  const time = new Date(e.at).toLocaleTimeString("en-GB", { hour12: false, fractionalSecondDigits: 3 });
+  const time = clock(new Date(e.at));
   const hide = $("#only-misses").checked && !["install", "unknown"].includes(e.kind);
-  body.prepend(
-    el(
-      "tr",
-      { "data-kind": e.kind, class: "new", hidden: hide },
-      td(time, "num"),
-      td(e.vtep, "name"),
-      td(e.kind),
-      td(e.text),
-    ),
+  const row = el(
+    "tr",
+    { "data-kind": e.kind, "data-at": e.at, class: "new", hidden: hide },
+    td(time, "num"),
+    td(e.vtep, "name"),
+    td(e.kind),
+    td(e.text),
   );
+  // Newest first. Each agent's log arrives in order, but the agents' logs
+  // interleave (and a page that connects late gets them one agent at a time).
+  const later = [...body.children].find((tr) => tr.dataset.at <= e.at);
+  body.insertBefore(row, later ?? null);
   while (body.children.length > 300) body.lastElementChild.remove();
 }
 

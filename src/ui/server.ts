@@ -134,16 +134,19 @@ export async function startUiServer(
   const address = server.address() as AddressInfo;
   port = address.port;
 
+  let closing: Promise<void> | undefined;
+  const close = async () => {
+    for (const res of streams) res.end();
+    await live.close();
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeAllConnections();
+    await closed;
+  };
   return {
     url: `http://${LOOPBACK}:${port}/`,
     address,
     live,
-    async close() {
-      for (const res of streams) res.end();
-      await live.close();
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
-      await closed;
-    },
+    // Once, however often it is asked.
+    close: () => (closing ??= close()),
   };
 }

@@ -1,7 +1,7 @@
 /**
- * The live view end to end: a real lab (unicast-static-default, 3 VTEPs), the
- * server in this process, the page in Debian's headless chromium. Screenshots
- * go to test-output/ (not committed).
+ * The live view end to end: real labs (unicast-static-default, then
+ * unicast-dynamic-nd; 3 VTEPs), the server in this process, the page in
+ * Debian's headless chromium. Screenshots go to test-output/ (not committed).
  */
 import { mkdirSync } from "node:fs";
 import { request } from "node:http";
@@ -18,8 +18,6 @@ import { startUiServer, type UiServer } from "../../src/ui/server";
 import { REPO_ROOT } from "../../src/util/paths";
 import { exec, ok, teardown, up } from "./lab";
 
-const stack = "ui-e2e";
-const variant = "unicast-static-default";
 const OUT = join(REPO_ROOT, "test-output");
 
 let t: Topology;
@@ -70,21 +68,8 @@ const s1VxlanTx = (page: Page) =>
   );
 
 beforeAll(async () => {
-  const executablePath = chromiumPath();
-  ok(await up(stack, { variant }), `pulumi up ${stack}`);
-  t = await stackTopology(stack);
-  // The variant learns MACs from traffic: H1 talks to every other host, whose replies teach S1.
-  const h1 = t.hosts.find((h) => h.vtep === "S1");
-  if (!h1) throw new Error("no host behind S1");
-  for (const h of remoteHosts(t, "S1")) {
-    let r = await run(h1.name, ["ping", "-6", "-c1", "-W2", bareAddress(h)]);
-    for (let i = 0; i < 5 && r.code !== 0; i++)
-      r = await run(h1.name, ["ping", "-6", "-c1", "-W2", bareAddress(h)]);
-    ok(r, `ping ${h.name} from ${h1.name}`);
-  }
-  ui = await startUiServer(t, { port: 0 });
   browser = await puppeteer.launch({
-    executablePath,
+    executablePath: chromiumPath(),
     headless: true,
     // Root in a container: no user namespaces for the sandbox, a small /dev/shm.
     args: ["--no-sandbox", "--disable-dev-shm-usage"],
@@ -94,11 +79,34 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await ui?.close();
-  await teardown(stack);
 });
 
+/** Brings the stack up and starts the server on a free port; the returned teardown undoes both. */
+async function labWithUi(stack: string, variant: string): Promise<void> {
+  ok(await up(stack, { variant }), `pulumi up ${stack}`);
+  t = await stackTopology(stack);
+  ui = await startUiServer(t, { port: 0 });
+}
+
+async function stopLab(stack: string): Promise<void> {
+  await ui?.close();
+  await teardown(stack);
+}
+
 describe("live view of unicast-static-default", () => {
+  const stack = "ui-e2e";
+  beforeAll(async () => {
+    await labWithUi(stack, "unicast-static-default");
+    // The variant learns MACs from traffic: H1 talks to every other host, whose replies teach S1.
+    for (const h of remoteHosts(t, "S1")) {
+      let r = await run("H1", ["ping", "-6", "-c1", "-W2", bareAddress(h)]);
+      for (let i = 0; i < 5 && r.code !== 0; i++)
+        r = await run("H1", ["ping", "-6", "-c1", "-W2", bareAddress(h)]);
+      ok(r, `ping ${h.name} from H1`);
+    }
+  });
+  afterAll(() => stopLab(stack));
+
   it("listens on 127.0.0.1 only: not on the machine's other addresses, and not for another Host name", async () => {
     expect(ui.address.address).toBe("127.0.0.1");
     expect(ui.url).toBe(`http://127.0.0.1:${ui.address.port}/`);
@@ -167,5 +175,53 @@ describe("live view of unicast-static-default", () => {
     await ui.close();
     await page.close();
     expect([await readersIn("S1"), await readersIn("S2"), await readersIn("S3")]).toEqual([0, 0, 0]);
+  });
+});
+
+describe("live view of unicast-dynamic-nd", () => {
+  const stack = "ui-e2e-dyn";
+  beforeAll(() => labWithUi(stack, "unicast-dynamic-nd"));
+  afterAll(() => stopLab(stack));
+
+  /** The agent events the page lists for S1, as "kind: text". */
+  const s1Events = (page: Page) =>
+    page.$$eval("#events tr", (rows) =>
+      rows
+        .filter((r) => r.children[1]?.textContent === "S1")
+        .map((r) => `${r.getAttribute("data-kind")}: ${r.children[3]?.textContent}`),
+    );
+
+  it("shows S1's agent resolving a miss for a new address of H4, and counting one for an unknown address", async () => {
+    const page = await openPage();
+    const h4 = t.hosts.find((h) => h.name === "H4")!;
+    // A new address on H4, announced the way DAD would: S3's agent learns and publishes it.
+    const fresh = "2001:db8:ff::88";
+    const nobody = "2001:db8:ff::77";
+    ok(await run("H4", ["ip", "-6", "addr", "add", `${fresh}/64`, "dev", "eth0", "nodad"]), "add address");
+    ok(await run("H4", ["ping", "-6", "-c1", "-W1", "-I", fresh, "ff02::1%eth0"]), "announce");
+    // H1 asks for it until S1's agent has installed the answer (the first solicitation is the miss).
+    await until(
+      async () => (await run("H1", ["ping", "-6", "-c1", "-W1", fresh])).code,
+      (code) => code === 0,
+    );
+    await run("H1", ["ping", "-6", "-c1", "-W1", nobody]);
+    const want = [
+      `install: l3 miss ${fresh} -> ${h4.mac}: installed`,
+      `unknown: l3 miss ${nobody}: unknown, ignored`,
+    ];
+    const events = await until(
+      () => s1Events(page),
+      (e) => want.every((w) => e.includes(w)),
+    );
+    expect(want.filter((w) => !events.includes(w))).toEqual([]);
+    // And S1's neighbour table on the page holds what the agent installed.
+    const neigh = await page.$$eval('section.vtep[data-vtep="S1"] [data-table="neigh"] tr[data-ip]', (rows) =>
+      rows.map(
+        (r) => `${r.getAttribute("data-ip")} ${r.getAttribute("data-lladdr")} ${r.children[4]?.textContent}`,
+      ),
+    );
+    expect(neigh).toContain(`${fresh} ${h4.mac} extern_learn`);
+    await page.screenshot({ path: join(OUT, "ui-dynamic.png"), fullPage: true });
+    await page.close();
   });
 });
