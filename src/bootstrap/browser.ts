@@ -7,13 +7,15 @@ import { which } from "../util/proc";
 import { aptInstall, isDebian, isRoot } from "./host";
 
 const NAMES = ["chromium", "chromium-browser"];
-const DIRS = `${process.env.PATH ?? ""}:/usr/bin:/usr/local/bin`;
 
-/** CHROMIUM_PATH if set, else chromium on PATH; undefined when there is none. */
-export function findChromium(env: NodeJS.ProcessEnv = process.env): string | undefined {
+/** CHROMIUM_PATH if set, else chromium on the path; undefined when there is none. */
+export function findChromium(
+  env: NodeJS.ProcessEnv = process.env,
+  dirs = `${env.PATH ?? ""}:/usr/bin:/usr/local/bin`,
+): string | undefined {
   if (env.CHROMIUM_PATH) return env.CHROMIUM_PATH;
   for (const n of NAMES) {
-    const p = which(n, DIRS);
+    const p = which(n, dirs);
     if (p) return p;
   }
   return undefined;

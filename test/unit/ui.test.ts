@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { resolveTopology } from "../../src/model";
+import { findChromium } from "../../src/bootstrap/browser";
 import { agentEvent, agentView } from "../../src/ui/agents";
 import { FrameSplitter, parseSection, readerArgv, vtepSections, READER_TAG } from "../../src/ui/frames";
 import { allowedHost, labInfo } from "../../src/ui/server";
@@ -190,5 +191,12 @@ describe("server", () => {
       ["S3", "2001:db8:3::1", ["H4"]],
     ]);
     expect(info.agents).toEqual({});
+  });
+});
+
+describe("test browser", () => {
+  it("takes CHROMIUM_PATH before looking on PATH, and finds nothing on an empty PATH", () => {
+    expect(findChromium({ CHROMIUM_PATH: "/opt/chrome/chrome" })).toBe("/opt/chrome/chrome");
+    expect(findChromium({}, "/nonexistent")).toBeUndefined();
   });
 });
