@@ -63,7 +63,7 @@ function card(v) {
       el("tbody"),
     ),
     el("h3", {}, "FDB ", el("code", { text: `bridge fdb show dev ${lab.device}` })),
-    table("fdb", ["MAC", "host", "destination", "VTEP", "state", "flags"]),
+    table("fdb", ["MAC", "host", "destination VTEP", "state", "flags"]),
     el("h3", {}, "IPv6 neighbours ", el("code", { text: `ip -6 neigh show dev ${lab.device}` })),
     table("neigh", ["IPv6 address", "host", "lladdr", "state", "flags"]),
     lab.variant === "evpn"
@@ -173,8 +173,12 @@ function showVtep(v) {
     cells: [
       td(r.mac, "addr"),
       td(r.host ?? (r.table === "bridge" && r.state === "permanent" ? "(own)" : ""), "name"),
-      td(r.dst ?? "", "addr"),
-      td(r.vtep, "name"),
+      el(
+        "td",
+        { class: "addr" },
+        r.dst ?? "",
+        r.vtep ? el("b", { class: "vtep-name", text: ` ${r.vtep}` }) : undefined,
+      ),
       td(r.state),
       td(r.flags.join(" "), "flags"),
     ],

@@ -3,7 +3,7 @@
  * next to the addresses (MAC -> host, VTEP address -> VTEP), and the counters
  * of the VXLAN device and the uplinks. Pure.
  */
-import type { Topology } from "../model";
+import { formatIPv6, type Topology } from "../model";
 import { parseSection } from "./frames";
 
 export interface FdbRow {
@@ -16,7 +16,7 @@ export interface FdbRow {
   vtep?: string;
   /** "vxlan" (the device's own entry, with a destination) or "bridge" (the bridge's, port vxlan100). */
   table: "vxlan" | "bridge";
-  /** permanent, static, or "learned" (the kernel's empty state). */
+  /** permanent, static, stale, or "dynamic" (the kernel's empty state: ages out unless extern_learn). */
   state: string;
   flags: string[];
 }
@@ -114,10 +114,23 @@ export interface Names {
   vtepByAddress: Map<string, string>;
 }
 
+/** The link-local address a host derives from its MAC (modified EUI-64), as the kernel prints it. */
+export function linkLocalOf(mac: string): string {
+  const b = mac.split(":").map((x) => parseInt(x, 16));
+  const eui = [(b[0] ?? 0) ^ 2, b[1], b[2], 0xff, 0xfe, b[3], b[4], b[5]];
+  const iid = eui.reduce((acc: bigint, x) => (acc << 8n) | BigInt(x ?? 0), 0n);
+  return formatIPv6((0xfe80n << 112n) | iid);
+}
+
 export function namesOf(t: Topology): Names {
   return {
     hostByMac: new Map(t.hosts.map((h) => [h.mac.toLowerCase(), h.name])),
-    hostByIp: new Map(t.hosts.map((h) => [h.address.replace(/\/\d+$/, ""), h.name])),
+    hostByIp: new Map(
+      t.hosts.flatMap((h) => [
+        [h.address.replace(/\/\d+$/, ""), h.name],
+        [linkLocalOf(h.mac), h.name],
+      ]),
+    ),
     vtepByAddress: new Map(
       t.nodes.filter((n) => n.kind === "vtep" && n.loopback).map((n) => [n.loopback ?? "", n.name]),
     ),
@@ -134,12 +147,13 @@ function fdbRows(entries: KernelFdb[], names: Names): FdbRow[] {
     if (e.dst !== undefined && vtep === undefined && /^ff/i.test(e.dst)) vtep = "group";
     return {
       mac,
-      host: names.hostByMac.get(mac) ?? (mac === ALL_ZEROS ? "BUM (flood)" : undefined),
+      host: names.hostByMac.get(mac) ?? (mac === ALL_ZEROS ? "flood (BUM)" : undefined),
       dst: e.dst,
       vtep,
       table,
-      state: e.state || "learned",
-      flags: e.flags ?? [],
+      state: e.state || "dynamic",
+      // "self" marks the device's own entries, which the table column says already.
+      flags: (e.flags ?? []).filter((f) => f !== "self"),
     };
   });
   // The VXLAN device's entries (where frames go) first, then by MAC.

@@ -58,7 +58,8 @@ async function openPage(): Promise<Page> {
 const s1VxlanFdb = (page: Page) =>
   page.$$eval('section.vtep[data-vtep="S1"] [data-table="fdb"] tr[data-kind="vxlan"]', (rows) =>
     rows.map(
-      (r) => `${r.getAttribute("data-mac")} -> ${r.getAttribute("data-dst")} (${r.children[3]?.textContent})`,
+      (r) =>
+        `${r.getAttribute("data-mac")} -> ${r.getAttribute("data-dst")} (${r.querySelector(".vtep-name")?.textContent?.trim()})`,
     ),
   );
 

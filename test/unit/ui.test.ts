@@ -5,7 +5,7 @@ import { findChromium } from "../../src/bootstrap/browser";
 import { agentEvent, agentView } from "../../src/ui/agents";
 import { FrameSplitter, parseSection, readerArgv, vtepSections, READER_TAG } from "../../src/ui/frames";
 import { allowedHost, labInfo } from "../../src/ui/server";
-import { namesOf, uplinksOf, vtepView } from "../../src/ui/state";
+import { linkLocalOf, namesOf, uplinksOf, vtepView } from "../../src/ui/state";
 
 const t = resolveTopology({ stack: "u", variant: "unicast-static-default" });
 const names = namesOf(t);
@@ -87,15 +87,20 @@ describe("a VTEP's view", () => {
 
   it("names each entry's host and destination VTEP, the VXLAN device's own entries first", () => {
     expect(view.fdb.map((r) => [r.table, r.mac, r.host, r.vtep, r.state])).toEqual([
-      ["vxlan", "00:00:00:00:00:00", "BUM (flood)", "S3", "permanent"],
-      ["vxlan", h2!.mac, "H2", "S2", "learned"],
-      ["vxlan", h4!.mac, "H4", "S3", "learned"],
-      ["bridge", h2!.mac, "H2", undefined, "learned"],
+      ["vxlan", "00:00:00:00:00:00", "flood (BUM)", "S3", "permanent"],
+      ["vxlan", h2!.mac, "H2", "S2", "dynamic"],
+      ["vxlan", h4!.mac, "H4", "S3", "dynamic"],
+      ["bridge", h2!.mac, "H2", undefined, "dynamic"],
     ]);
     expect(view.neigh).toEqual([
       { ip: "2001:db8:ff::13", host: "H4", lladdr: h4!.mac, state: ["PERMANENT"], flags: ["proxy"] },
     ]);
     expect(view.errors).toEqual({});
+  });
+
+  it("names a host's link-local address too (EUI-64 from its MAC), as the kernel prints it", () => {
+    expect(linkLocalOf("50:54:33:00:00:08")).toBe("fe80::5254:33ff:fe00:8");
+    expect(names.hostByIp.get("fe80::5254:33ff:fe00:8")).toBe("H1");
   });
 
   it("counts the VXLAN device and the uplinks, not the access ports", () => {
