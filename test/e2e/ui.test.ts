@@ -86,7 +86,7 @@ afterAll(async () => {
 async function labWithUi(stack: string, variant: string): Promise<void> {
   ok(await up(stack, { variant }), `pulumi up ${stack}`);
   t = await stackTopology(stack);
-  ui = await startUiServer(t, { port: 0 });
+  ui = await startUiServer(t, { port: 0, idleStopMs: 1000 });
 }
 
 async function stopLab(stack: string): Promise<void> {
@@ -160,14 +160,23 @@ describe("live view of unicast-static-default", () => {
     await page.close();
   });
 
-  it("reads each node once, however many browsers look: two tabs, one reader loop in S1", async () => {
+  it("reads each node once, however many browsers look: two tabs, one reader loop in S1; none once both close", async () => {
     const [a, b] = [await openPage(), await openPage()];
     expect(ui.live.browsers).toBe(2);
     expect(ui.live.openReaders).toBe(3);
     expect(await readersIn("S1")).toBe(1);
     expect(await readersIn("S2")).toBe(1);
     await a.close();
+    expect(await readersIn("S1")).toBe(1);
     await b.close();
+    // Nobody looks: the readers stop after the server's idle delay (1 s here).
+    expect(
+      await until(
+        () => readersIn("S1"),
+        (n) => n === 0,
+      ),
+    ).toBe(0);
+    expect(ui.live.openReaders).toBe(0);
   });
 
   it("ends the reader loops in the nodes when the server stops", async () => {
