@@ -117,7 +117,11 @@ export async function startUiServer(
       const state = { openReaders: live.openReaders, browsers: live.browsers, events: live.snapshot() };
       return send(res, "application/json", JSON.stringify(state));
     }
-    if (path === "/events") return events(req, res);
+    if (path === "/events") {
+      // A HEAD asks whether the stream is there; it must not hold readers open.
+      if (req.method === "HEAD") return send(res, "text/event-stream; charset=utf-8", "");
+      return events(req, res);
+    }
     res.writeHead(404, { "content-type": "text/plain" }).end(`no ${path} here\n`);
   });
 
