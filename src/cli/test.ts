@@ -2,12 +2,16 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ensureChromium } from "../bootstrap/browser";
+import { runSteps } from "../bootstrap/steps";
 import { REPO_ROOT } from "../util/paths";
 import { run } from "../util/proc";
 
 const npx = (args: string[]) => run("npx", args, { cwd: REPO_ROOT, inherit: true });
 
 export async function runTests(args: string[]): Promise<number> {
+  // Only the tests need a browser (the live view's end-to-end test); the lab does not.
+  await runSteps([{ name: "test browser", run: ensureChromium }]);
   for (const [what, cmd] of [
     ["typecheck", ["tsc", "--noEmit", "-p", "tsconfig.json"]],
     ["lint", ["eslint", "."]],

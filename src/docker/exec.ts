@@ -103,3 +103,37 @@ export async function watchLines(
   }
   return { satisfied, stderr, code: await x.exitCode() };
 }
+
+export interface ExecStream {
+  /** Closes the command's stdin, which it must take as its cue to exit; resolves with its exit code. */
+  close(): Promise<number>;
+  /** Settles when the stream ends, on its own or after close(). */
+  ended: Promise<void>;
+}
+
+/**
+ * One long exec whose output is handed over as it comes, until close(). For
+ * readers that run as long as someone looks (the live view).
+ */
+export async function streamExec(
+  container: string,
+  cmd: string[],
+  onStdout: (chunk: string) => void,
+  onStderr: (chunk: string) => void = () => undefined,
+): Promise<ExecStream> {
+  const x = await start(container, cmd, true);
+  x.out.on("data", (d: Buffer) => onStdout(d.toString()));
+  x.err.on("data", (d: Buffer) => onStderr(d.toString()));
+  const ended = x.ended.catch(() => undefined);
+  return {
+    ended,
+    async close() {
+      x.stream.end();
+      // A reader that does not stop on EOF is cut off; the engine then closes its pipes.
+      const timer = setTimeout(() => x.stream.destroy(), 2000);
+      await ended;
+      clearTimeout(timer);
+      return x.exitCode().catch(() => -1);
+    },
+  };
+}
