@@ -6,7 +6,7 @@
  */
 import { docker } from "../docker/client";
 import { exec } from "../docker/exec";
-import { getNode, type LabNode, type Topology } from "../model";
+import { BFD, getNode, type LabNode, type Topology } from "../model";
 import { parsePing, pingArgv, type LossWindow } from "./ping";
 
 export type RouterFault = "stop" | "isolate" | "drop";
@@ -131,21 +131,43 @@ export async function freshDiscovery(
   return { ok: true, detail: `${from} resolved ${to} (${mac}, ${learned.state?.join(",") ?? "?"})` };
 }
 
-/** BFD switched off at run time on every FRR node: the baseline is OSPF's dead interval alone. */
-export async function disableBfd(t: Topology): Promise<void> {
+/**
+ * BFD switched off (or on again) at run time on every FRR node's underlay
+ * links: with it off, failover is OSPF's dead interval alone (the baseline).
+ */
+export async function setBfd(t: Topology, on: boolean): Promise<void> {
   await Promise.all(
     t.nodes
       .filter((n) => n.kind === "router" || n.kind === "vtep")
       .map((n) => {
         const underlay = n.interfaces.filter(
-          (i) => i.address !== undefined && i.peer.node !== t.registry?.node,
+          (i) => t.links.find((l) => l.name === i.link)?.kind === "underlay",
         );
         const argv = ["vtysh", "-c", "configure terminal"];
-        for (const i of underlay)
-          argv.push("-c", `interface ${i.name}`, "-c", "no ipv6 ospf6 bfd", "-c", "exit");
+        const cmd = on ? `ipv6 ospf6 bfd profile ${BFD.profile}` : "no ipv6 ospf6 bfd";
+        for (const i of underlay) argv.push("-c", `interface ${i.name}`, "-c", cmd, "-c", "exit");
         return must(n.container, argv);
       }),
   );
+}
+
+/** Waits until every router has a full OSPFv3 adjacency with every VTEP again; false at the deadline. */
+export async function underlayWhole(t: Topology, deadlineMs = 30_000): Promise<boolean> {
+  const vteps = t.nodes.filter((n) => n.kind === "vtep").length;
+  const routers = t.nodes.filter((n) => n.kind === "router");
+  const end = Date.now() + deadlineMs;
+  while (Date.now() < end) {
+    const full = await Promise.all(
+      routers.map(async (r) => {
+        const res = await exec(r.container, ["vtysh", "-c", "show ipv6 ospf6 neighbor json"]);
+        const data = JSON.parse(res.stdout || "{}") as { neighbors?: { state: string }[] };
+        return (data.neighbors ?? []).filter((x) => x.state === "Full").length >= vteps;
+      }),
+    );
+    if (full.every(Boolean)) return true;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  return false;
 }
 
 export interface BfdSessionCounters {

@@ -42,13 +42,14 @@ export function enabledDaemons(t: Topology, kind: "router" | "vtep" = "router"):
 }
 
 /**
- * BFD on the underlay links, 150 ms x 3: a dead or silently dropping link is
- * detected in 450 ms, so OSPF reroutes within about 5 pings at 100 ms (the
- * 3 s dead interval alone costs about 30). 100 ms x 3 flapped on this 2-CPU
- * machine while a 32-VTEP lab came up (load average above 30); 150 ms held.
+ * BFD on the underlay links, 300 ms x 3 (FRR's default, and the usual floor
+ * for BFD in software): a dead or silently dropping link is detected in
+ * 900 ms instead of OSPF's 3 s dead interval. Faster timers were tried at
+ * 32 VTEPs x 2 routers on this 2-CPU machine: 100 ms x 3 and 150 ms x 3 both
+ * flapped (sessions to Init/Down, load average above 30); 300 ms x 3 held.
  * Measured: bench/results/2026-12-02-failover.md.
  */
-export const BFD = { profile: "underlay", intervalMs: 150, multiplier: 3 } as const;
+export const BFD = { profile: "underlay", intervalMs: 300, multiplier: 3 } as const;
 
 /** Complete frr.conf (integrated config) for a router or VTEP. Throws for hosts and unknown nodes. */
 export function frrConfig(t: Topology, node: string): string {

@@ -103,15 +103,15 @@ describe("frr.conf", () => {
     }
   });
 
-  it("runs BFD (150 ms x 3) on every underlay link, and not on the registry's service link", () => {
+  it("runs BFD (300 ms x 3) on every underlay link, and not on the registry's service link", () => {
     for (const variant of VARIANTS) {
       const t = lab(variant);
       for (const node of t.nodes.filter((n) => n.kind === "router" || n.kind === "vtep")) {
         const conf = frrConfig(t, node.name);
         expect(stanza(conf, " profile underlay")).toEqual([
           "  detect-multiplier 3",
-          "  receive-interval 150",
-          "  transmit-interval 150",
+          "  receive-interval 300",
+          "  transmit-interval 300",
           " exit",
         ]);
         const underlay = node.interfaces.filter(
