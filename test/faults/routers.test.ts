@@ -62,6 +62,7 @@ describe.each(VARIANTS)("%s", (variant) => {
       expect(loss.received, `${r}: ${JSON.stringify(loss)}`).toBeGreaterThan(0);
       expect(loss.lost, `${r}: ${JSON.stringify(loss)}`).toBeLessThan(BOUND);
     }
+    expect(await underlayWhole(t), "both routers adjacent to every VTEP again").toBe(true);
     expect(await green(stack)).toEqual([]);
   });
 
@@ -72,6 +73,7 @@ describe.each(VARIANTS)("%s", (variant) => {
     const nd = await freshDiscovery(t, "H1", "H2");
     await setLinks(t, "R2", "up");
     expect(nd.ok, nd.detail).toBe(true);
+    expect(await underlayWhole(t), "R2 adjacent to every VTEP again").toBe(true);
     expect(await green(stack)).toEqual([]);
   });
 
@@ -84,9 +86,11 @@ describe.each(VARIANTS)("%s", (variant) => {
   });
 
   // Needs `up` to rewire a restarted node (its namespace is new, its links gone).
-  it("R1 started again and `up` again: green", async () => {
+  // The checks alone would pass with R2 carrying everything: R1's adjacencies prove the repair.
+  it("R1 started again and `up` again: R1 adjacent to every VTEP, green", async () => {
     await startRouter(t, "R1");
     ok(await up(stack), `pulumi up ${stack} after R1 restarted`);
+    expect(await underlayWhole(t), "R1 rewired: adjacent to every VTEP").toBe(true);
     expect(await green(stack)).toEqual([]);
   });
 });
