@@ -12,6 +12,7 @@
 import { writeFileSync } from "node:fs";
 import { release } from "node:os";
 import { join } from "node:path";
+import { checkStack } from "../src/cli/check";
 import { destroyStack } from "../src/cli/destroy";
 import {
   endDrop,
@@ -63,6 +64,10 @@ async function variantRows(variant: string, vteps: number): Promise<Row[]> {
   const stop: Row = { variant, fault: "R1 stopped" };
   try {
     await upStack(stack, { variant, vteps: String(vteps) });
+    // Measured from green: every check passed (and the hosts have talked) first.
+    const report = await checkStack(stack);
+    const failed = report.checks.filter((c) => !c.ok).map((c) => c.name);
+    if (failed.length > 0) throw new Error(`not green before the faults: ${failed.join("; ")}`);
     const t = resolveTopology({ stack, variant, vteps });
     const far = t.hosts[t.hosts.length - 1]?.name ?? "";
     for (const [i, f] of FAULTS.entries()) (rows[i] as Row).bfd = await measure(t, far, f);
