@@ -7,7 +7,7 @@ export interface LossWindow {
   transmitted: number;
   received: number;
   lost: number;
-  /** Longest gap between two replies, minus one interval: 0 when nothing was lost. */
+  /** Longest time without a reply beyond the ping interval (lost pings at either end count): 0 when nothing was lost. */
   darkMs: number;
 }
 
@@ -22,15 +22,21 @@ export function parsePing(stdout: string, intervalMs: number): LossWindow {
   if (!summary) throw new Error(`no ping summary in:\n${stdout.slice(-500)}`);
   const transmitted = Number(summary[1]);
   const received = Number(summary[2]);
-  const stamps = [...stdout.matchAll(/^\[(\d+\.\d+)\] \d+ bytes from .* icmp_seq=\d+/gm)]
+  const replies = [...stdout.matchAll(/^\[(\d+\.\d+)\] \d+ bytes from .* icmp_seq=(\d+)/gm)]
     .filter((m) => !m[0].includes("DUP!"))
-    .map((m) => Number(m[1]) * 1000);
+    .map((m) => ({ at: Number(m[1]) * 1000, seq: Number(m[2]) }));
+  // Between two replies: their time apart. Before the first and after the last
+  // (a path that never came back): the pings missing there, by sequence number.
   let gap = 0;
-  for (let i = 1; i < stamps.length; i++) gap = Math.max(gap, (stamps[i] ?? 0) - (stamps[i - 1] ?? 0));
+  for (let i = 1; i < replies.length; i++)
+    gap = Math.max(gap, (replies[i]?.at ?? 0) - (replies[i - 1]?.at ?? 0) - intervalMs);
+  const first = replies[0]?.seq ?? transmitted + 1;
+  const last = replies[replies.length - 1]?.seq ?? 0;
+  gap = Math.max(gap, (first - 1) * intervalMs, (transmitted - last) * intervalMs);
   return {
     transmitted,
     received,
     lost: transmitted - received,
-    darkMs: Math.max(0, Math.round(gap - intervalMs)),
+    darkMs: Math.max(0, Math.round(gap)),
   };
 }

@@ -30,6 +30,16 @@ describe("ping loss window", () => {
     expect(parsePing(out, 100)).toMatchObject({ lost: 0, darkMs: 0 });
   });
 
+  it("counts a path that never came back: the missing pings after the last reply", () => {
+    const out = [
+      reply(1000.0, 1),
+      reply(1000.1, 2),
+      "10 packets transmitted, 2 received, 80% packet loss",
+    ].join("\n");
+    expect(parsePing(out, 100)).toEqual({ transmitted: 10, received: 2, lost: 8, darkMs: 800 });
+    expect(parsePing("5 packets transmitted, 0 received, 100% packet loss", 100).darkMs).toBe(500);
+  });
+
   it("refuses output without a summary line", () => {
     expect(() => parsePing("ping: connect: Network is unreachable", 100)).toThrow(/no ping summary/);
   });
