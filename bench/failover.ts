@@ -14,6 +14,7 @@ import { release } from "node:os";
 import { join } from "node:path";
 import { checkStack } from "../src/cli/check";
 import { destroyStack } from "../src/cli/destroy";
+import { releaseStaleLocks } from "../src/cli/locks";
 import {
   endDrop,
   freshDiscovery,
@@ -63,6 +64,7 @@ async function variantRows(variant: string, vteps: number): Promise<Row[]> {
   const rows: Row[] = FAULTS.map((f) => ({ variant, fault: f.name }));
   const stop: Row = { variant, fault: "R1 stopped" };
   try {
+    for (const m of releaseStaleLocks(stack)) process.stderr.write(`${m}\n`);
     await upStack(stack, { variant, vteps: String(vteps) });
     // Measured from green: every check passed (and the hosts have talked) first.
     const report = await checkStack(stack);
