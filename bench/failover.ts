@@ -89,12 +89,9 @@ async function variantRows(variant: string, vteps: number): Promise<Row[]> {
 }
 
 const cell = (w?: LossWindow) => (w ? `${w.lost} / ${w.darkMs}` : "-");
+/** Only where the fault cost something without BFD: the other rows' dark times are noise. */
 const ratio = (r: Row) =>
-  r.bfd && r.base && r.bfd.darkMs > 0
-    ? (r.base.darkMs / r.bfd.darkMs).toFixed(1)
-    : r.bfd && r.base
-      ? "∞"
-      : "-";
+  r.bfd && r.base && r.base.lost > 0 ? (r.base.darkMs / Math.max(r.bfd.darkMs, 1)).toFixed(1) : "-";
 
 function report(rows: Row[], date: string, started: Date, vteps: number): string {
   return [
@@ -105,7 +102,8 @@ function report(rows: Row[], date: string, started: Date, vteps: number): string
     `H1 pings the last host every 100 ms (60 pings); the fault starts after 1 s and stays.`,
     `BFD: ${BFD.intervalMs} ms x ${BFD.multiplier}. Baseline: the same lab in the same run with BFD`,
     "switched off (`no ipv6 ospf6 bfd`), so OSPF's 3 s dead interval decides.",
-    "Cells: pings lost / longest time without a reply (ms). Ratio: dark time without BFD over with it.",
+    "Cells: pings lost / longest time without a reply (ms). Ratio: dark time without BFD over with it,",
+    "where the fault cost pings without BFD (elsewhere the dark times are noise).",
     "A drop by the router that does not carry H1's flow costs nothing: the two drop rows together show both.",
     "",
     "| variant | fault | BFD: lost / dark ms | no BFD: lost / dark ms | ratio | note |",
