@@ -36,9 +36,20 @@ function frrNode(t: Topology, name: string): LabNode {
 /** Daemons to start besides the always-on zebra, mgmtd and staticd. */
 export function enabledDaemons(t: Topology, kind: "router" | "vtep" = "router"): string[] {
   // Only what the variant uses: every daemon costs start-up time and memory on every node.
-  if (t.variant === "evpn") return ["bgpd", "ospf6d"]; // iBGP EVPN on every FRR node (bgp.ts)
-  return t.variant === "multicast" && kind === "router" ? ["ospf6d", "pim6d"] : ["ospf6d"];
+  // bfdd everywhere: every underlay link has a BFD session under OSPFv3.
+  if (t.variant === "evpn") return ["bgpd", "ospf6d", "bfdd"]; // iBGP EVPN on every FRR node (bgp.ts)
+  return t.variant === "multicast" && kind === "router" ? ["ospf6d", "pim6d", "bfdd"] : ["ospf6d", "bfdd"];
 }
+
+/**
+ * BFD on the underlay links, 300 ms x 3 (FRR's default, and the usual floor
+ * for BFD in software): a dead or silently dropping link is detected in
+ * 900 ms instead of OSPF's 3 s dead interval. Faster timers were tried at
+ * 32 VTEPs x 2 routers on this 2-CPU machine: 100 ms x 3 and 150 ms x 3 both
+ * flapped (sessions to Init/Down, load average above 30); 300 ms x 3 held.
+ * Measured: bench/results/2026-12-02-failover.md.
+ */
+export const BFD = { profile: "underlay", intervalMs: 300, multiplier: 3 } as const;
 
 /** Complete frr.conf (integrated config) for a router or VTEP. Throws for hosts and unknown nodes. */
 export function frrConfig(t: Topology, node: string): string {
@@ -75,6 +86,8 @@ export function frrConfig(t: Topology, node: string): string {
       " ipv6 ospf6 dead-interval 3",
       // An unacknowledged LSA goes again after 1 s, not 5.
       " ipv6 ospf6 retransmit-interval 1",
+      // A down BFD session takes the adjacency down at once (gray failures included).
+      ` ipv6 ospf6 bfd profile ${BFD.profile}`,
     );
     // MLD on router links learns which VTEPs joined the group.
     if (multicast) lines.push(" ipv6 pim", " ipv6 mld");
@@ -88,6 +101,17 @@ export function frrConfig(t: Topology, node: string): string {
     if (iface.address !== undefined) lines.push(` ipv6 address ${iface.address}`);
     lines.push(" ipv6 ospf6 area 0", " ipv6 ospf6 passive", "exit", "!");
   }
+
+  lines.push(
+    "bfd",
+    ` profile ${BFD.profile}`,
+    `  detect-multiplier ${BFD.multiplier}`,
+    `  receive-interval ${BFD.intervalMs}`,
+    `  transmit-interval ${BFD.intervalMs}`,
+    " exit",
+    "exit",
+    "!",
+  );
 
   lines.push("router ospf6");
   if (n.routerId !== undefined) lines.push(` ospf6 router-id ${n.routerId}`);

@@ -50,6 +50,7 @@ describe("frr.conf", () => {
       " ipv6 ospf6 hello-interval 1",
       " ipv6 ospf6 dead-interval 3",
       " ipv6 ospf6 retransmit-interval 1",
+      " ipv6 ospf6 bfd profile underlay",
     ]);
     expect(stanza(conf, "interface r2")).toContain(" ipv6 address 2001:db8:ffff:2::2/64");
     expect(stanza(conf, "interface r2")).toContain(" ipv6 ospf6 network point-to-point");
@@ -102,6 +103,29 @@ describe("frr.conf", () => {
     }
   });
 
+  it("runs BFD (300 ms x 3) on every underlay link, and not on the registry's service link", () => {
+    for (const variant of VARIANTS) {
+      const t = lab(variant);
+      for (const node of t.nodes.filter((n) => n.kind === "router" || n.kind === "vtep")) {
+        const conf = frrConfig(t, node.name);
+        expect(stanza(conf, " profile underlay")).toEqual([
+          "  detect-multiplier 3",
+          "  receive-interval 300",
+          "  transmit-interval 300",
+          " exit",
+        ]);
+        const underlay = node.interfaces.filter(
+          (i) => t.links.find((l) => l.name === i.link)?.kind === "underlay",
+        );
+        expect(underlay.length).toBeGreaterThan(0);
+        for (const i of underlay)
+          expect(stanza(conf, `interface ${i.name}`)).toContain(" ipv6 ospf6 bfd profile underlay");
+        const bfdIfaces = conf.split("interface ").filter((s) => s.includes("ipv6 ospf6 bfd"));
+        expect(bfdIfaces).toHaveLength(underlay.length);
+      }
+    }
+  });
+
   it("refuses hosts and unknown nodes", () => {
     expect(() => frrConfig(unicast, "H1")).toThrow(/H1 is a host/);
     expect(() => frrConfig(unicast, "S9")).toThrow(/no node named "S9"; nodes are R1, R2, S1/);
@@ -131,11 +155,12 @@ describe("daemons file", () => {
         .flatMap((m) => (m?.[1] && m[2] ? [[m[1], m[2]]] : [])),
     );
 
-  it("enables zebra, staticd and ospf6d, pim6d only on multicast routers, and no unused bfdd", () => {
+  it("enables zebra, staticd, ospf6d and bfdd everywhere, pim6d only on multicast routers", () => {
     const m = flags(daemonsFile(multicast, "R1"));
-    expect(m).toMatchObject({ zebra: "yes", staticd: "yes", ospf6d: "yes", bfdd: "no", pim6d: "yes" });
+    expect(m).toMatchObject({ zebra: "yes", staticd: "yes", ospf6d: "yes", bfdd: "yes", pim6d: "yes" });
     const u = flags(daemonsFile(unicast, "S1"));
-    expect(u).toMatchObject({ zebra: "yes", staticd: "yes", ospf6d: "yes", bfdd: "no", pim6d: "no" });
+    expect(u).toMatchObject({ zebra: "yes", staticd: "yes", ospf6d: "yes", bfdd: "yes", pim6d: "no" });
+    expect(flags(daemonsFile(lab("evpn"), "R1"))).toMatchObject({ bgpd: "yes", bfdd: "yes" });
     expect(enabledDaemons(multicast)).toContain("pim6d");
     expect(enabledDaemons(multicast, "vtep")).not.toContain("pim6d");
     expect(flags(daemonsFile(multicast, "S1")).pim6d).toBe("no");
@@ -147,7 +172,7 @@ describe("daemons file", () => {
       .filter(([, v]) => v === "yes")
       .map(([k]) => k)
       .sort();
-    expect(on).toEqual(["mgmtd", "ospf6d", "pim6d", "staticd", "zebra"]);
+    expect(on).toEqual(["bfdd", "mgmtd", "ospf6d", "pim6d", "staticd", "zebra"]);
     expect(flags(daemonsFile(unicast, "S2"))).toMatchObject({
       bgpd: "no",
       ospfd: "no",

@@ -1,0 +1,200 @@
+/**
+ * Router faults on a running lab, and what they cost: a router stopped, a
+ * router cut off (every link down inside it), and a gray failure (a router
+ * silently drops everything arriving on one link while its carrier stays up).
+ * Used by the fault suite (test/faults) and bench/failover.ts.
+ */
+import { docker } from "../docker/client";
+import { exec } from "../docker/exec";
+import { BFD, getNode, type LabNode, type Topology } from "../model";
+import { parsePing, pingArgv, type LossWindow } from "./ping";
+
+export type RouterFault = "stop" | "isolate" | "drop";
+
+/** The nftables table a gray failure lives in (netdev family: the ingress hook, before anything else). */
+const DROP_TABLE = "vxlab_fault";
+
+function router(t: Topology, name: string): LabNode {
+  const n = getNode(t, name);
+  if (n.kind !== "router") throw new Error(`${name} is a ${n.kind}, not a router`);
+  return n;
+}
+
+async function must(container: string, argv: string[], input?: string): Promise<string> {
+  const r = await exec(container, argv, input);
+  if (r.code !== 0) throw new Error(`${container}: ${argv.join(" ")} exited ${r.code}: ${r.stderr.trim()}`);
+  return r.stdout;
+}
+
+/** The router's interface toward a VTEP. */
+export function ifaceToward(t: Topology, routerName: string, vtep: string): string {
+  const i = router(t, routerName).interfaces.find((x) => x.peer.node === vtep);
+  if (!i) throw new Error(`${routerName} has no link to ${vtep}`);
+  return i.name;
+}
+
+/** The router drops every packet arriving from the VTEP (BFD, OSPF and data alike); the carrier stays up. */
+export async function startDrop(t: Topology, routerName: string, vtep: string): Promise<void> {
+  const dev = ifaceToward(t, routerName, vtep);
+  const rules = [
+    `table netdev ${DROP_TABLE} {`,
+    `  chain from_${dev} { type filter hook ingress device "${dev}" priority -500; policy drop; }`,
+    "}",
+  ].join("\n");
+  await must(router(t, routerName).container, ["nft", "-f", "-"], `${rules}\n`);
+}
+
+export async function endDrop(t: Topology, routerName: string): Promise<void> {
+  await must(router(t, routerName).container, ["nft", "delete", "table", "netdev", DROP_TABLE]);
+}
+
+/** Every underlay link of the router set down inside it: its neighbours lose carrier at once. */
+export async function setLinks(t: Topology, routerName: string, state: "up" | "down"): Promise<void> {
+  const r = router(t, routerName);
+  const script = r.interfaces.map((i) => `ip link set ${i.name} ${state}`).join("\n");
+  await must(r.container, ["sh", "-ec", script]);
+}
+
+export async function stopRouter(t: Topology, routerName: string): Promise<void> {
+  await docker().getContainer(router(t, routerName).container).stop();
+}
+
+/** Starts it again: a new network namespace, without its links (the lab's `up` must rewire it). */
+export async function startRouter(t: Topology, routerName: string): Promise<void> {
+  await docker().getContainer(router(t, routerName).container).start();
+}
+
+export interface LossRun {
+  /** Pings sent, one every intervalMs. */
+  count: number;
+  intervalMs: number;
+  /** When the fault starts, after the first ping. */
+  faultAfterMs: number;
+}
+
+export const DEFAULT_RUN: LossRun = { count: 60, intervalMs: 100, faultAfterMs: 1000 };
+
+/**
+ * Pings from one host to another across a fault: `fault` runs `faultAfterMs`
+ * after the first ping, and the fault stays for the rest of the run (what is
+ * measured is the failover, not the repair).
+ */
+export async function lossAcross(
+  t: Topology,
+  from: string,
+  to: string,
+  fault: () => Promise<void>,
+  run: LossRun = DEFAULT_RUN,
+): Promise<LossWindow> {
+  const target = hostAddress(t, to);
+  const ping = exec(getNode(t, from).container, pingArgv(target, run.count, run.intervalMs));
+  await new Promise((r) => setTimeout(r, run.faultAfterMs));
+  await fault();
+  const r = await ping;
+  return parsePing(r.stdout, run.intervalMs);
+}
+
+function hostAddress(t: Topology, host: string): string {
+  const h = t.hosts.find((x) => x.name === host);
+  if (!h) throw new Error(`no host named ${host}; hosts are ${t.hosts.map((x) => x.name).join(", ")}`);
+  return h.address.split("/")[0] ?? "";
+}
+
+/**
+ * Fresh neighbour discovery: `from` forgets every neighbour, then pings `to`.
+ * The neighbour solicitation is a BUM frame, so this proves the overlay still
+ * floods. Returns the neighbour entry `from` learned, or why it failed.
+ */
+export async function freshDiscovery(
+  t: Topology,
+  from: string,
+  to: string,
+): Promise<{ ok: boolean; detail: string }> {
+  const c = getNode(t, from).container;
+  const target = hostAddress(t, to);
+  await must(c, ["ip", "-6", "neigh", "flush", "dev", "eth0"]);
+  const ping = await exec(c, ["ping", "-n", "-c", "3", "-W", "2", target]);
+  const neigh = JSON.parse(
+    await must(c, ["ip", "-j", "-6", "neigh", "show", "dev", "eth0", "to", target]),
+  ) as {
+    lladdr?: string;
+    state?: string[];
+  }[];
+  const mac = t.nodes.length > 0 ? (t.hosts.find((h) => h.name === to)?.mac ?? "") : "";
+  const learned = neigh.find((e) => e.lladdr === mac);
+  if (ping.code !== 0 || !learned) {
+    return {
+      ok: false,
+      detail: `${from} -> ${to}: ping exit ${ping.code}, neighbour ${JSON.stringify(neigh)}`,
+    };
+  }
+  return { ok: true, detail: `${from} resolved ${to} (${mac}, ${learned.state?.join(",") ?? "?"})` };
+}
+
+/**
+ * BFD switched off (or on again) at run time on every FRR node's underlay
+ * links: with it off, failover is OSPF's dead interval alone (the baseline).
+ */
+export async function setBfd(t: Topology, on: boolean): Promise<void> {
+  await Promise.all(
+    t.nodes
+      .filter((n) => n.kind === "router" || n.kind === "vtep")
+      .map((n) => {
+        const underlay = n.interfaces.filter(
+          (i) => t.links.find((l) => l.name === i.link)?.kind === "underlay",
+        );
+        const argv = ["vtysh", "-c", "configure terminal"];
+        const cmd = on ? `ipv6 ospf6 bfd profile ${BFD.profile}` : "no ipv6 ospf6 bfd";
+        for (const i of underlay) argv.push("-c", `interface ${i.name}`, "-c", cmd, "-c", "exit");
+        return must(n.container, argv);
+      }),
+  );
+}
+
+/** Waits until every router has a full OSPFv3 adjacency with every VTEP again; false at the deadline. */
+export async function underlayWhole(t: Topology, deadlineMs = 30_000): Promise<boolean> {
+  const vteps = t.nodes.filter((n) => n.kind === "vtep").length;
+  const routers = t.nodes.filter((n) => n.kind === "router");
+  const end = Date.now() + deadlineMs;
+  while (Date.now() < end) {
+    const full = await Promise.all(
+      routers.map(async (r) => {
+        const res = await exec(r.container, ["vtysh", "-c", "show ipv6 ospf6 neighbor json"]);
+        const data = JSON.parse(res.stdout || "{}") as { neighbors?: { state: string }[] };
+        return (data.neighbors ?? []).filter((x) => x.state === "Full").length >= vteps;
+      }),
+    );
+    if (full.every(Boolean)) return true;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  return false;
+}
+
+export interface BfdSessionCounters {
+  node: string;
+  interface: string;
+  up: number;
+  down: number;
+}
+
+/** Per-session up/down transitions (`show bfd peers counters json`) on every FRR node. */
+export async function bfdCounters(t: Topology): Promise<BfdSessionCounters[]> {
+  const per = await Promise.all(
+    t.nodes
+      .filter((n) => n.kind === "router" || n.kind === "vtep")
+      .map(async (n) => {
+        const data = JSON.parse(await must(n.container, ["vtysh", "-c", "show bfd peers counters json"])) as {
+          interface: string;
+          "session-up": number;
+          "session-down": number;
+        }[];
+        return data.map((s) => ({
+          node: n.name,
+          interface: s.interface,
+          up: s["session-up"],
+          down: s["session-down"],
+        }));
+      }),
+  );
+  return per.flat();
+}
