@@ -25,10 +25,10 @@
  *   node --import tsx bench/miss-latency.ts [--misses 1000] [--variant unicast-dynamic-l2|unicast-dynamic-nd]
  *     [--interval-ms 20] [--fresh 50] [--waits 1,3] [--gap-ms 50]
  */
-import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, release, totalmem } from "node:os";
 import { join } from "node:path";
+import { execaSync } from "execa";
 import { parseIpv6 } from "../src/agent/addr";
 import type { AgentStatus } from "../src/agent/status";
 import { checkStack, stackTopology } from "../src/cli/check";
@@ -201,11 +201,7 @@ const readNumber = (path: string) => {
 /** "neighbor table overflow" lines in the kernel log (rate-limited there: a lower bound). */
 function overflowMessages(): number {
   try {
-    return (
-      execFileSync("dmesg")
-        .toString()
-        .match(/neighbor table overflow/g) ?? []
-    ).length;
+    return (execaSync("dmesg").stdout.match(/neighbor table overflow/g) ?? []).length;
   } catch {
     return NaN;
   }
@@ -916,7 +912,7 @@ async function main() {
 // --- results file ------------------------------------------------------------------------
 
 function resultsFile(): { file: string; date: string } {
-  const date = execFileSync("date", ["+%F"]).toString().trim();
+  const date = execaSync("date", ["+%F"]).stdout.trim();
   return { file: join(REPO_ROOT, "bench", "results", `${date}-miss-latency.md`), date };
 }
 

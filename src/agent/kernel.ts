@@ -1,25 +1,40 @@
 // The agent's children: one `ip monitor neigh` for misses, one `bridge -batch -`
 // and one `ip -batch -` as write channels (one process for the agent's life,
 // not one per entry), plus short reads of kernel tables as JSON.
+// The long-lived ones use spawn: they are streams restarted on exit, which
+// execa's promise-per-run adds nothing to.
 
-import { ChildProcessWithoutNullStreams, execFile, spawn } from "node:child_process";
+import { ChildProcessWithoutNullStreams, spawn } from "node:child_process";
+import { execa } from "execa";
+import type { ExecResult } from "../util/process";
 import type { Channel } from "./commands";
 import { LineSplitter } from "./lines";
 
-export interface ExecResult {
-  stdout: string;
-  stderr: string;
-}
-
-export function run(cmd: string, args: string[], input?: string, timeoutMs = 5000): Promise<ExecResult> {
-  return new Promise((resolve, reject) => {
-    const child = execFile(cmd, args, { timeout: timeoutMs, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`${cmd} ${args.join(" ")}: ${stderr.trim() || err.message}`));
-      else resolve({ stdout, stderr });
-    });
-    child.stdin?.on("error", () => undefined); // EPIPE if it exits before reading; the callback reports it
-    child.stdin?.end(input ?? "");
+/** A short command; throws unless it exits 0 within the timeout. */
+export async function run(
+  cmd: string,
+  args: string[],
+  input?: string,
+  timeoutMs = 5000,
+): Promise<ExecResult> {
+  const r = await execa(cmd, args, {
+    input: input ?? "",
+    timeout: timeoutMs,
+    maxBuffer: 64 << 20,
+    reject: false,
+    stripFinalNewline: false,
   });
+  const stdout = typeof r.stdout === "string" ? r.stdout : "";
+  const stderr = typeof r.stderr === "string" ? r.stderr : "";
+  if (r.exitCode !== 0) {
+    const why = r.timedOut
+      ? `timed out after ${timeoutMs} ms`
+      : r instanceof Error
+        ? r.message
+        : `exit ${r.exitCode}`;
+    throw new Error(`${cmd} ${args.join(" ")}: ${stderr.trim() || why}`);
+  }
+  return { code: 0, stdout, stderr };
 }
 
 export async function runJson(cmd: string, args: string[]): Promise<unknown> {

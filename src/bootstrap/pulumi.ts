@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, copyFileSync, chmodSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { cacheDir, REPO_ROOT } from "../util/paths";
-import { run, runOk, which } from "../util/proc";
+import { run, runOk, which } from "../util/process";
 
 /** The binaries a `pulumi up` of a Node.js program with dynamic providers needs. */
 export const PULUMI_BINARIES = ["pulumi", "pulumi-language-nodejs", "pulumi-resource-pulumi-nodejs"] as const;

@@ -3,6 +3,7 @@
  * (`bridge -j`, `ip -j`, `nft -j`, `mtr --json`); ping and friends count only
  * by their exit status.
  */
+import pLimit from "p-limit";
 import { getNode, type OverlayHost, type Topology } from "../model";
 import type { Check, CheckContext } from "./types";
 
@@ -55,18 +56,9 @@ export function hostPairs(t: Topology, keep: (a: OverlayHost, b: OverlayHost) =>
 }
 
 /** Runs f over items with at most `limit` calls in flight: large labs must not open thousands of execs at once. */
-export async function mapLimit<T, R>(
-  items: readonly T[],
-  limit: number,
-  f: (x: T) => Promise<R>,
-): Promise<R[]> {
-  const out: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    for (let i = next++; i < items.length; i = next++) out[i] = await f(items[i] as T);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
+export function mapLimit<T, R>(items: readonly T[], limit: number, f: (x: T) => Promise<R>): Promise<R[]> {
+  const slot = pLimit(limit);
+  return Promise.all(items.map((x) => slot(() => f(x))));
 }
 
 const PING_TRIES = 3;

@@ -3,6 +3,7 @@
  * (`vtysh -c '... json'`) and the kernel (`bridge -j`, `ip -j`). Field names
  * are those FRR 10.7.1 prints; the unit tests feed recorded output.
  */
+import pRetry, { AbortError } from "p-retry";
 import { getNode, type OverlayHost, type Topology } from "../model";
 import { ALL_ZEROS, bareAddress as address, loopbackOf } from "../overlay/commands";
 import { fdbCheck, fdbKey, setDiff, vxlanFdb } from "./common";
@@ -346,21 +347,32 @@ export interface Polling {
   intervalMs: number;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+class NotYet extends Error {}
 
-/** Polls `f` until it reports no problem or `ms` runs out; returns the last problems. */
+/** Polls `f` until it reports no problem or `ms` runs out; returns the last problems. An error from `f` ends it. */
 export async function until(
   ms: number,
   f: () => Promise<string[]>,
   intervalMs = 500,
 ): Promise<{ problems: string[]; ms: number }> {
   const start = Date.now();
-  for (;;) {
-    const problems = await f();
-    const took = Date.now() - start;
-    if (problems.length === 0 || took + intervalMs > ms) return { problems, ms: took };
-    await sleep(intervalMs);
-  }
+  let problems: string[] = [];
+  let took = 0;
+  await pRetry(
+    async () => {
+      try {
+        problems = await f();
+      } catch (err) {
+        throw new AbortError(err instanceof Error ? err : String(err));
+      }
+      took = Date.now() - start;
+      if (problems.length > 0) throw new NotYet();
+    },
+    { retries: Infinity, factor: 1, minTimeout: intervalMs, shouldRetry: () => took + intervalMs <= ms },
+  ).catch((err: unknown) => {
+    if (!(err instanceof NotYet)) throw err;
+  });
+  return { problems, ms: took };
 }
 
 async function sh(ctx: CheckContext, node: string, script: string): Promise<void> {

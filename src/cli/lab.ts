@@ -9,7 +9,7 @@ import { exec as execIn } from "../docker/exec";
 import { topologySvg } from "../graph/svg";
 import { getNode, isVariant, VARIANTS, type VariantName } from "../model";
 import { REPO_ROOT } from "../util/paths";
-import { run, which } from "../util/proc";
+import { run, which } from "../util/process";
 import { variantFor } from "../../variants";
 import { checkStack, printResult, stackTopology } from "./check";
 import { destroyStack } from "./destroy";

@@ -1,7 +1,7 @@
 /** Runs the pinned Pulumi CLI against this repo's local state backend. */
 import { pinnedPulumiVersion, pulumiBinDir, quietEnv } from "../bootstrap/pulumi";
 import { REPO_ROOT } from "../util/paths";
-import { run, type RunResult } from "../util/proc";
+import { run, type ExecResult } from "../util/process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { DEFAULTS } from "../model";
@@ -11,7 +11,7 @@ export function pulumiEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.Process
   return { ...env, PATH: `${pulumiBinDir(pinnedPulumiVersion())}:${env.PATH ?? ""}` };
 }
 
-export function pulumi(args: readonly string[], opts: { inherit?: boolean } = {}): Promise<RunResult> {
+export function pulumi(args: readonly string[], opts: { inherit?: boolean } = {}): Promise<ExecResult> {
   return run("pulumi", [...args, "--non-interactive"], {
     cwd: REPO_ROOT,
     env: pulumiEnv(),

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { REPO_ROOT } from "../util/paths";
-import { run } from "../util/proc";
+import { run } from "../util/process";
 
 const npx = (args: string[]) => run("npx", args, { cwd: REPO_ROOT, inherit: true });
 

@@ -5,7 +5,7 @@ import type Dockerode from "dockerode";
 import { build as esbuild } from "esbuild";
 import { docker } from "../docker/client";
 import { debianMirror } from "../bootstrap/host";
-import { runOk } from "../util/proc";
+import { runOk } from "../util/process";
 import { REPO_ROOT } from "../util/paths";
 import {
   definitionHash,
