@@ -2,6 +2,7 @@
 // publish about them. Pure: main.ts reads the kernel and talks to etcd.
 
 import { isPublishableIpv6, isUnicastMac, parseIpv6, parseMac } from "./addr";
+import { MacValueSchema, readValue, type IpValue, type MacValue } from "./values";
 
 export interface LocalHosts {
   macs: Set<string>;
@@ -94,9 +95,10 @@ export class Publisher {
 
   setLocal(hosts: LocalHosts): void {
     const d = new Map<string, string>();
-    for (const mac of [...hosts.macs].sort()) d.set(this.macKey(mac), JSON.stringify({ vtep: this.vtep }));
+    for (const mac of [...hosts.macs].sort())
+      d.set(this.macKey(mac), JSON.stringify({ vtep: this.vtep } satisfies MacValue));
     for (const [ip, mac] of [...hosts.ips].sort()) {
-      d.set(this.ipKey(ip), JSON.stringify({ mac, vtep: this.vtep }));
+      d.set(this.ipKey(ip), JSON.stringify({ mac, vtep: this.vtep } satisfies IpValue));
     }
     this.desired = d;
   }
@@ -170,11 +172,6 @@ export class Publisher {
   }
 
   private isOurs(value: string): boolean {
-    try {
-      const v = JSON.parse(value) as { vtep?: unknown };
-      return typeof v?.vtep === "string" && parseIpv6(v.vtep) === this.vtep;
-    } catch {
-      return false;
-    }
+    return readValue(MacValueSchema, value)?.vtep === this.vtep;
   }
 }

@@ -8,6 +8,7 @@ import { isSolicitedNodeMac, isUnicastMac, parseIpv6, parseMac, solicitedNodeMac
 import { BatchLine, fdbAppend, fdbDel, fdbReplace, neighDel, neighReplace } from "./commands";
 import type { AgentMode } from "./config";
 import type { MissEvent } from "./events";
+import { IpValueSchema, MacValueSchema, readValue } from "./values";
 
 export interface RemoteIp {
   mac: string;
@@ -71,30 +72,15 @@ export function parseKey(prefix: string, key: string): RegistryKey | undefined {
   return undefined;
 }
 
-function parseObject(value: string): Record<string, unknown> | undefined {
-  try {
-    const v: unknown = JSON.parse(value);
-    return typeof v === "object" && v !== null && !Array.isArray(v)
-      ? (v as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** The value of a mac key: the VTEP behind that MAC. */
 export function parseMacValue(value: string): string | undefined {
-  const o = parseObject(value);
-  return typeof o?.vtep === "string" ? parseIpv6(o.vtep) : undefined;
+  return readValue(MacValueSchema, value)?.vtep;
 }
 
 /** The value of an ip key. */
 export function parseIpValue(value: string): RemoteIp | undefined {
-  const o = parseObject(value);
-  if (typeof o?.vtep !== "string" || typeof o.mac !== "string") return undefined;
-  const vtep = parseIpv6(o.vtep);
-  const mac = parseMac(o.mac);
-  return vtep && mac && isUnicastMac(mac) ? { mac, vtep } : undefined;
+  const v = readValue(IpValueSchema, value);
+  return v && { mac: v.mac, vtep: v.vtep };
 }
 
 export class AgentState {

@@ -5,23 +5,18 @@
  */
 import pLimit from "p-limit";
 import { getNode, type OverlayHost, type Topology } from "../model";
+import { parseJson } from "../util/json";
+import {
+  FdbSchema,
+  MtrReportSchema,
+  NeighSchema,
+  NftCountersSchema,
+  type FdbEntry,
+  type NeighEntry,
+} from "./schemas";
 import type { Check, CheckContext } from "./types";
 
-export interface FdbEntry {
-  mac: string;
-  dst?: string;
-  flags: string[];
-  state?: string;
-  master?: string;
-}
-
-export interface NeighEntry {
-  dst: string;
-  lladdr?: string;
-  state?: string[];
-}
-
-const json = <T>(s: string): T => JSON.parse(s || "[]") as T;
+export type { FdbEntry, NeighEntry };
 
 async function run(ctx: CheckContext, node: string, argv: string[]): Promise<string> {
   const r = await ctx.exec(node, argv);
@@ -32,16 +27,15 @@ async function run(ctx: CheckContext, node: string, argv: string[]): Promise<str
 
 /** The VXLAN device's own FDB (entries with "self"), not the bridge's learned MACs. */
 export async function vxlanFdb(ctx: CheckContext, vtep: string): Promise<FdbEntry[]> {
-  const all = json<FdbEntry[]>(
-    await run(ctx, vtep, ["bridge", "-j", "fdb", "show", "dev", ctx.t.vxlan.device]),
-  );
+  const argv = ["bridge", "-j", "fdb", "show", "dev", ctx.t.vxlan.device];
+  // iproute2 prints nothing at all (not "[]") for some empty tables.
+  const all = parseJson(FdbSchema, (await run(ctx, vtep, argv)) || "[]", `${vtep}: ${argv.join(" ")}`);
   return all.filter((e) => e.flags.includes("self"));
 }
 
 export async function vxlanNeigh(ctx: CheckContext, vtep: string): Promise<NeighEntry[]> {
-  return json<NeighEntry[]>(
-    await run(ctx, vtep, ["ip", "-j", "-6", "neigh", "show", "dev", ctx.t.vxlan.device]),
-  );
+  const argv = ["ip", "-j", "-6", "neigh", "show", "dev", ctx.t.vxlan.device];
+  return parseJson(NeighSchema, (await run(ctx, vtep, argv)) || "[]", `${vtep}: ${argv.join(" ")}`);
 }
 
 export const isStatic = (e: FdbEntry) => e.state === "permanent" || e.state === "static";
@@ -153,7 +147,7 @@ export async function withCounters(
       `nft -j list counters table ${family} ${name} && nft delete table ${family} ${name}`,
     ]);
     dropped = true;
-    const out = json<{ nftables: { counter?: { name: string; packets: number } }[] }>(listed);
+    const out = parseJson(NftCountersSchema, listed, `${node}: nft -j list counters table ${family} ${name}`);
     const result: Record<string, number> = {};
     for (const c of table.counters) {
       const found = out.nftables.find((o) => o.counter?.name === c)?.counter;
@@ -291,7 +285,7 @@ export function paths(t: Topology): Check {
             a.loopback ?? "",
             b.loopback ?? "",
           ]);
-          const hubs = (JSON.parse(out) as { report: { hubs: { host: string }[] } }).report.hubs.map(
+          const hubs = parseJson(MtrReportSchema, out, `${a.name}: mtr --json`).report.hubs.map(
             (h) => h.host,
           );
           const ok = hubs.length === 2 && routerAddrs.has(hubs[0] ?? "") && hubs[1] === b.loopback;

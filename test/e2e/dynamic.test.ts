@@ -3,7 +3,8 @@
  * a registry outage, a killed agent, a burst of misses for unknown MACs.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { agentStatus, type AgentStatus } from "../../src/checks/agent";
+import type { AgentStatus } from "../../src/agent/status";
+import { agentStatus } from "../../src/checks/agent";
 import type { CheckContext } from "../../src/checks/types";
 import { getNode, resolveTopology } from "../../src/model";
 import { exec, ok, teardown, up } from "./lab";

@@ -482,6 +482,7 @@ describe("ipv6 helper", () => {
     ["1::", "1::"],
     ["FF05::100", "ff05::100"],
     ["::ffff:192.0.2.1", "::ffff:c000:201"],
+    ["::192.0.2.1", "::c000:201"], // an IPv4 tail is just the low 32 bits, not a mapped address
     ["2001:db8:ffff:1::", "2001:db8:ffff:1::"],
   ])("normalises %s to %s", (input, output) => {
     expect(formatIPv6(parseIPv6(input))).toBe(output);
@@ -504,6 +505,7 @@ describe("ipv6 helper", () => {
     "1:2:3:4:5:6:7::8",
     "::1.2.3.256",
     "2001:db8::1/64",
+    "fe80::1%eth0",
   ])("rejects %j", (bad) => {
     expect(() => parseIPv6(bad)).toThrow(/invalid IPv6 address/);
   });
