@@ -2,6 +2,8 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { z } from "zod";
+import { parseJson } from "../util/json";
 import { REPO_ROOT } from "../util/paths";
 import { run } from "../util/process";
 
@@ -35,10 +37,11 @@ export async function runTests(args: string[]): Promise<number> {
     let passed = 0;
     let failed = 0;
     try {
-      const j = JSON.parse(readFileSync(report, "utf8")) as {
-        numPassedTests: number;
-        numFailedTests: number;
-      };
+      const j = parseJson(
+        z.looseObject({ numPassedTests: z.number(), numFailedTests: z.number() }),
+        readFileSync(report, "utf8"),
+        `vitest's JSON report ${report}`,
+      );
       passed = j.numPassedTests;
       failed = j.numFailedTests;
     } catch {
