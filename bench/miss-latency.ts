@@ -30,7 +30,10 @@ import { cpus, release, totalmem } from "node:os";
 import { join } from "node:path";
 import { execaSync } from "execa";
 import { parseIpv6 } from "../src/agent/addr";
-import type { AgentStatus } from "../src/agent/status";
+import { AgentStatusSchema, type AgentStatus } from "../src/agent/status";
+import { FdbSchema, NeighSchema, NftCountersSchema } from "../src/checks/schemas";
+import { parseJson } from "../src/util/json";
+import { z } from "zod";
 import { checkStack, stackTopology } from "../src/cli/check";
 import { destroyStack } from "../src/cli/destroy";
 import { docker } from "../src/docker/client";
@@ -120,7 +123,11 @@ async function killGroup(container: string, pid: number): Promise<void> {
 }
 
 async function status(sidecar: string): Promise<AgentStatus> {
-  return JSON.parse(await run(sidecar, `cat ${AGENT_FILES.status}`)) as AgentStatus;
+  return parseJson(
+    AgentStatusSchema,
+    await run(sidecar, `cat ${AGENT_FILES.status}`),
+    `${sidecar}: agent status`,
+  );
 }
 
 async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
@@ -488,16 +495,21 @@ async function setupCounters(lab: Lab, tags: number[]): Promise<void> {
 }
 
 async function counter(lab: Lab, g: number): Promise<number> {
-  const j = JSON.parse(await run(lab.s1, `nft -j list counter inet bench_miss fresh${hex2(g)}`)) as {
-    nftables: { counter?: { packets: number } }[];
-  };
+  const cmd = `nft -j list counter inet bench_miss fresh${hex2(g)}`;
+  const j = parseJson(NftCountersSchema, await run(lab.s1, cmd), `${lab.s1}: ${cmd}`);
   return j.nftables.find((x) => x.counter)?.counter?.packets ?? NaN;
 }
 
+/** `ip -j -s link show`, the counter read. */
+const LinkStatsSchema = z.array(
+  z.looseObject({
+    stats64: z.looseObject({ tx: z.looseObject({ dropped: z.number().optional() }).optional() }).optional(),
+  }),
+);
+
 async function txDropped(lab: Lab): Promise<number> {
-  const j = JSON.parse(await run(lab.s1, `ip -j -s link show dev ${lab.device}`)) as {
-    stats64?: { tx?: { dropped?: number } };
-  }[];
+  const cmd = `ip -j -s link show dev ${lab.device}`;
+  const j = parseJson(LinkStatsSchema, await run(lab.s1, cmd), `${lab.s1}: ${cmd}`);
   return j[0]?.stats64?.tx?.dropped ?? NaN;
 }
 
@@ -763,15 +775,17 @@ async function main() {
     // what S1's tables hold at the end (both handlers' entries are permanent), read as JSON
     const tables = {
       fdb: new Set(
-        (
-          JSON.parse((await run(lab.s1, `bridge -j fdb show dev ${lab.device}`)) || "[]") as { mac: string }[]
+        parseJson(
+          FdbSchema,
+          (await run(lab.s1, `bridge -j fdb show dev ${lab.device}`)) || "[]",
+          "S1 fdb",
         ).map((e) => e.mac.toLowerCase()),
       ),
       neigh: new Set(
-        (
-          JSON.parse((await run(lab.s1, `ip -j neigh show dev ${lab.device} nud all`)) || "[]") as {
-            dst: string;
-          }[]
+        parseJson(
+          NeighSchema,
+          (await run(lab.s1, `ip -j neigh show dev ${lab.device} nud all`)) || "[]",
+          "S1 neigh",
         ).map((e) => parseIpv6(e.dst) ?? e.dst),
       ),
     };

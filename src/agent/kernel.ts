@@ -37,10 +37,16 @@ export async function run(
   return { code: 0, stdout, stderr };
 }
 
+/** A table as JSON, left unknown: its readers check each entry against kernel-json.ts. */
 export async function runJson(cmd: string, args: string[]): Promise<unknown> {
   const { stdout } = await run(cmd, args);
   // iproute2 prints nothing at all (not "[]") for some empty tables
-  return stdout.trim() === "" ? [] : (JSON.parse(stdout) as unknown);
+  if (stdout.trim() === "") return [];
+  try {
+    return JSON.parse(stdout);
+  } catch {
+    throw new Error(`${cmd} ${args.join(" ")}: not JSON: ${stdout.slice(0, 120)}`);
+  }
 }
 
 export const readFdb = (device: string) => runJson("bridge", ["-j", "fdb", "show", "dev", device]);
