@@ -18,7 +18,9 @@ export async function run(
   timeoutMs = 5000,
 ): Promise<ExecResult> {
   const r = await execa(cmd, args, {
-    input: input ?? "",
+    // No input: no pipe. A command that never reads a piped stdin (bridge, ip)
+    // can exit before the write lands, and execa counts that EPIPE as a failure.
+    ...(input === undefined ? { stdin: "ignore" as const } : { input }),
     timeout: timeoutMs,
     maxBuffer: 64 << 20,
     reject: false,
