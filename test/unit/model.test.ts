@@ -410,6 +410,16 @@ describe("validateTopology on hand-corrupted topologies", () => {
     expect(text).toContain('S1 loopback address "2001:db8::zz" is not a valid IPv6 address');
   });
 
+  it("catches a MAC and a router ID that are not written as such", () => {
+    const t = seed();
+    const h1 = t.hosts[0];
+    if (h1) h1.mac = "50:54:33:00:00:zz";
+    getNode(t, "S3").routerId = "10.0.1";
+    const text = validateTopology(t).join("\n");
+    expect(text).toContain('H1 MAC "50:54:33:00:00:zz" is not like 50:54:33:00:00:08');
+    expect(text).toContain('S3 router ID "10.0.1" is not a dotted quad like 10.0.1.1');
+  });
+
   it("catches a host attached to a port that is not cabled to it", () => {
     const t = seed();
     const h1 = t.hosts[0];
