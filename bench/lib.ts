@@ -12,7 +12,7 @@ import { exec } from "../src/docker/exec";
 import { z } from "zod";
 import { FdbSchema } from "../src/checks/schemas";
 import { resolveTopology, specFromConfig, VXLAN, type LabSpec } from "../src/model";
-import { parseJson } from "../src/util/json";
+import { checkShape, parseJson } from "../src/util/json";
 
 /** `pulumi stack export`, the parts read: each resource's type, URN and the timing our resources record. */
 export const StackExportSchema = z.looseObject({
@@ -31,6 +31,14 @@ export const StackExportSchema = z.looseObject({
       .default([]),
   }),
 });
+/** The engine's container stats, the memory part (cgroup v1 reports cache, v2 does not). */
+export const MemoryStatsSchema = z.looseObject({
+  memory_stats: z.looseObject({
+    usage: z.number().optional(),
+    stats: z.looseObject({ cache: z.number().optional(), inactive_file: z.number().optional() }).optional(),
+  }),
+});
+
 type Resource = z.output<typeof StackExportSchema>["deployment"]["resources"][number];
 
 export const arg = (name: string, fallback: string) => {
@@ -75,9 +83,8 @@ async function memoryByKind(stack: string): Promise<Record<string, number>> {
   for (const c of await listContainers({ "vxlan-lab.stack": stack })) {
     const info = await docker().getContainer(c.id).inspect();
     const kind = info.Config.Labels["vxlan-lab.kind"] ?? "?";
-    const s = (await docker().getContainer(c.id).stats({ stream: false })) as unknown as {
-      memory_stats: { usage?: number; stats?: { cache?: number } };
-    };
+    const stats = await docker().getContainer(c.id).stats({ stream: false });
+    const s = checkShape(MemoryStatsSchema, stats, `${c.name}: engine stats`);
     (out[kind] ??= []).push(((s.memory_stats.usage ?? 0) - (s.memory_stats.stats?.cache ?? 0)) / 2 ** 20);
   }
   return Object.fromEntries(

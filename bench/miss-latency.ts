@@ -32,7 +32,7 @@ import { execaSync } from "execa";
 import { parseIpv6 } from "../src/agent/addr";
 import { AgentStatusSchema, type AgentStatus } from "../src/agent/status";
 import { FdbSchema, NeighSchema, NftCountersSchema } from "../src/checks/schemas";
-import { parseJson } from "../src/util/json";
+import { checkShape, parseJson } from "../src/util/json";
 import { z } from "zod";
 import { checkStack, stackTopology } from "../src/cli/check";
 import { destroyStack } from "../src/cli/destroy";
@@ -41,7 +41,7 @@ import { exec } from "../src/docker/exec";
 import { getNode, type Topology } from "../src/model";
 import { AGENT_FILES } from "../src/overlay/agent";
 import { REPO_ROOT } from "../src/util/paths";
-import { arg, upStack } from "./lib";
+import { arg, MemoryStatsSchema, upStack } from "./lib";
 
 const STACK = "bench-miss";
 const DIR = "/tmp/bench-miss";
@@ -178,9 +178,8 @@ async function registryWrite(
 
 /** Resident memory of a container's cgroup without page cache, in bytes (as `docker stats` counts it). */
 async function cgroupMemory(container: string): Promise<number> {
-  const s = (await docker().getContainer(container).stats({ stream: false })) as unknown as {
-    memory_stats: { usage?: number; stats?: { cache?: number; inactive_file?: number } };
-  };
+  const stats = await docker().getContainer(container).stats({ stream: false });
+  const s = checkShape(MemoryStatsSchema, stats, `${container}: engine stats`);
   const m = s.memory_stats;
   return (m.usage ?? NaN) - (m.stats?.cache ?? m.stats?.inactive_file ?? 0);
 }
