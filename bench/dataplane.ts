@@ -11,19 +11,26 @@ import { checkStack } from "../src/cli/check";
 import { destroyStack } from "../src/cli/destroy";
 import { pulumi, selectStack } from "../src/cli/pulumi";
 import { exec } from "../src/docker/exec";
+import { z } from "zod";
 import { getNode, resolveTopology } from "../src/model";
+import { parseJson } from "../src/util/json";
 
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
 };
 
-interface Iperf {
-  end: {
-    sum_received: { bits_per_second: number };
-    streams: { sender: { mean_rtt?: number; retransmits?: number } }[];
-  };
-}
+/** `iperf3 -J`, the parts read. */
+const IperfSchema = z.looseObject({
+  end: z.looseObject({
+    sum_received: z.looseObject({ bits_per_second: z.number() }),
+    streams: z.array(
+      z.looseObject({
+        sender: z.looseObject({ mean_rtt: z.number().optional(), retransmits: z.number().optional() }),
+      }),
+    ),
+  }),
+});
 
 async function iperf(server: string, client: string, target: string, seconds: number, bind?: string) {
   await exec(server, ["sh", "-c", "pkill iperf3 || true"]);
@@ -39,7 +46,7 @@ async function iperf(server: string, client: string, target: string, seconds: nu
     ...(bind ? ["-B", bind] : []),
   ]);
   if (r.code !== 0) throw new Error(`iperf3 ${client} -> ${target}: ${r.stdout.slice(-500)} ${r.stderr}`);
-  const j = JSON.parse(r.stdout) as Iperf;
+  const j = parseJson(IperfSchema, r.stdout, `iperf3 -J ${client} -> ${target}`);
   const s = j.end.streams[0]?.sender;
   return {
     gbps: j.end.sum_received.bits_per_second / 1e9,

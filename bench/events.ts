@@ -4,18 +4,21 @@
  * containers carrying one label.
  */
 import type { Readable } from "node:stream";
+import { z } from "zod";
 import { docker } from "../src/docker/client";
+import { parseJson } from "../src/util/json";
 
 export interface EngineCounts {
   creates: number;
   execs: number;
 }
 
-interface EngineEvent {
-  Type?: string;
-  Action?: string;
-  Actor?: { Attributes?: Record<string, string> };
-}
+/** One line of the engine's event stream, the parts counted. */
+const EngineEventSchema = z.looseObject({
+  Type: z.string().optional(),
+  Action: z.string().optional(),
+  Actor: z.looseObject({ Attributes: z.record(z.string(), z.string()).optional() }).optional(),
+});
 
 export async function countEvents(label: string, value: string): Promise<{ stop(): Promise<EngineCounts> }> {
   const stream = (await docker().getEvents({ filters: { type: ["container"] } })) as Readable;
@@ -28,7 +31,7 @@ export async function countEvents(label: string, value: string): Promise<{ stop(
       const line = buf.slice(0, nl).trim();
       buf = buf.slice(nl + 1);
       if (!line) continue;
-      const e = JSON.parse(line) as EngineEvent;
+      const e = parseJson(EngineEventSchema, line, "a Docker engine event");
       if (e.Actor?.Attributes?.[label] !== value) continue;
       if (e.Action === "create") counts.creates++;
       else if (e.Action?.startsWith("exec_create")) counts.execs++;

@@ -13,10 +13,12 @@ import { writeFileSync } from "node:fs";
 import { release } from "node:os";
 import { join } from "node:path";
 import { hostMobility } from "../src/checks/evpn";
+import { FdbSchema } from "../src/checks/schemas";
 import { checkStack } from "../src/cli/check";
 import { destroyStack } from "../src/cli/destroy";
 import { exec, watchLines } from "../src/docker/exec";
 import { getNode, resolveTopology, type Topology } from "../src/model";
+import { parseJson } from "../src/util/json";
 import { REPO_ROOT } from "../src/util/paths";
 import { SVI_ADDRESS } from "../variants/evpn";
 import { arg, median, prepareStack, pulumiUp, scaleConfig, scaleSpec } from "./lib";
@@ -75,7 +77,7 @@ async function macConvergence(t: Topology, count: number): Promise<number[]> {
         const sp = line.indexOf(" ");
         const at = Number(line.slice(0, sp)) / 1e6;
         const m = seen.get(r.name) as Map<string, number>;
-        for (const e of JSON.parse(line.slice(sp + 1) || "[]") as { mac: string }[]) {
+        for (const e of parseJson(FdbSchema, line.slice(sp + 1) || "[]", `${r.name}: bridge -j fdb show`)) {
           if (wanted.has(e.mac) && !m.has(e.mac)) m.set(e.mac, at);
         }
         return m.size === wanted.size;

@@ -9,13 +9,37 @@ import { pulumi, stackExists } from "../src/cli/pulumi";
 import { docker } from "../src/docker/client";
 import { listContainers } from "../src/docker/containers";
 import { exec } from "../src/docker/exec";
-import { VXLAN, type LabSpec } from "../src/model";
+import { z } from "zod";
+import { FdbSchema } from "../src/checks/schemas";
+import { resolveTopology, specFromConfig, VXLAN, type LabSpec } from "../src/model";
+import { checkShape, parseJson } from "../src/util/json";
 
-interface Resource {
-  type: string;
-  urn: string;
-  outputs?: { timing?: { start: number; end: number } };
-}
+/** `pulumi stack export`, the parts read: each resource's type, URN and the timing our resources record. */
+export const StackExportSchema = z.looseObject({
+  deployment: z.looseObject({
+    resources: z
+      .array(
+        z.looseObject({
+          type: z.string(),
+          urn: z.string(),
+          outputs: z
+            .looseObject({ timing: z.looseObject({ start: z.number(), end: z.number() }).optional() })
+            .optional(),
+        }),
+      )
+      .optional()
+      .default([]),
+  }),
+});
+/** The engine's container stats, the memory part (cgroup v1 reports cache, v2 does not). */
+export const MemoryStatsSchema = z.looseObject({
+  memory_stats: z.looseObject({
+    usage: z.number().optional(),
+    stats: z.looseObject({ cache: z.number().optional(), inactive_file: z.number().optional() }).optional(),
+  }),
+});
+
+type Resource = z.output<typeof StackExportSchema>["deployment"]["resources"][number];
 
 export const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -59,9 +83,8 @@ async function memoryByKind(stack: string): Promise<Record<string, number>> {
   for (const c of await listContainers({ "vxlan-lab.stack": stack })) {
     const info = await docker().getContainer(c.id).inspect();
     const kind = info.Config.Labels["vxlan-lab.kind"] ?? "?";
-    const s = (await docker().getContainer(c.id).stats({ stream: false })) as unknown as {
-      memory_stats: { usage?: number; stats?: { cache?: number } };
-    };
+    const stats = await docker().getContainer(c.id).stats({ stream: false });
+    const s = checkShape(MemoryStatsSchema, stats, `${c.name}: engine stats`);
     (out[kind] ??= []).push(((s.memory_stats.usage ?? 0) - (s.memory_stats.stats?.cache ?? 0)) / 2 ** 20);
   }
   return Object.fromEntries(
@@ -73,8 +96,9 @@ async function fdbEntries(stack: string): Promise<number> {
   const c = (await listContainers({ "vxlan-lab.stack": stack })).find((x) => x.name.endsWith("-s1"));
   if (!c) return NaN;
   const r = await exec(c.name, ["bridge", "-j", "fdb", "show", "dev", VXLAN.device]);
-  return (JSON.parse(r.stdout || "[]") as { flags: string[] }[]).filter((e) => e.flags.includes("self"))
-    .length;
+  return parseJson(FdbSchema, r.stdout || "[]", `${c.name}: bridge -j fdb show`).filter((e) =>
+    e.flags.includes("self"),
+  ).length;
 }
 
 export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
@@ -92,9 +116,11 @@ export async function once(variant: string, vteps: string, hostsPerVtep: string)
     const t1 = Date.now();
     const report = await checkStack(stack);
     const t2 = Date.now();
-    const state = JSON.parse(await must(["stack", "export", "--stack", stack])) as {
-      deployment: { resources: Resource[] };
-    };
+    const state = parseJson(
+      StackExportSchema,
+      await must(["stack", "export", "--stack", stack]),
+      `pulumi stack export ${stack}`,
+    );
     const result = {
       up: (t1 - t0) / 1000,
       checks: (t2 - t1) / 1000,
@@ -129,6 +155,8 @@ export async function upStack(stack: string, config: Record<string, string>): Pr
 
 /** The stack and its config, without `up`: what a user has before typing the command that is timed. */
 export async function prepareStack(stack: string, config: Record<string, string>): Promise<void> {
+  // The stack config the Pulumi program will read, checked by the same schema first: a bad size fails here.
+  resolveTopology(specFromConfig(stack, (k) => config[k]));
   if (!(await stackExists(stack))) await must(["stack", "init", "--no-select", stack]);
   for (const [k, v] of Object.entries(config)) await must(["config", "set", "--stack", stack, k, v]);
 }

@@ -25,12 +25,15 @@
  *   node --import tsx bench/miss-latency.ts [--misses 1000] [--variant unicast-dynamic-l2|unicast-dynamic-nd]
  *     [--interval-ms 20] [--fresh 50] [--waits 1,3] [--gap-ms 50]
  */
-import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, release, totalmem } from "node:os";
 import { join } from "node:path";
+import { execaSync } from "execa";
 import { parseIpv6 } from "../src/agent/addr";
-import type { AgentStatus } from "../src/agent/status";
+import { AgentStatusSchema, type AgentStatus } from "../src/agent/status";
+import { FdbSchema, NeighSchema, NftCountersSchema } from "../src/checks/schemas";
+import { checkShape, parseJson } from "../src/util/json";
+import { z } from "zod";
 import { checkStack, stackTopology } from "../src/cli/check";
 import { destroyStack } from "../src/cli/destroy";
 import { docker } from "../src/docker/client";
@@ -38,7 +41,7 @@ import { exec } from "../src/docker/exec";
 import { getNode, type Topology } from "../src/model";
 import { AGENT_FILES } from "../src/overlay/agent";
 import { REPO_ROOT } from "../src/util/paths";
-import { arg, upStack } from "./lib";
+import { arg, MemoryStatsSchema, upStack } from "./lib";
 
 const STACK = "bench-miss";
 const DIR = "/tmp/bench-miss";
@@ -120,7 +123,11 @@ async function killGroup(container: string, pid: number): Promise<void> {
 }
 
 async function status(sidecar: string): Promise<AgentStatus> {
-  return JSON.parse(await run(sidecar, `cat ${AGENT_FILES.status}`)) as AgentStatus;
+  return parseJson(
+    AgentStatusSchema,
+    await run(sidecar, `cat ${AGENT_FILES.status}`),
+    `${sidecar}: agent status`,
+  );
 }
 
 async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
@@ -171,9 +178,8 @@ async function registryWrite(
 
 /** Resident memory of a container's cgroup without page cache, in bytes (as `docker stats` counts it). */
 async function cgroupMemory(container: string): Promise<number> {
-  const s = (await docker().getContainer(container).stats({ stream: false })) as unknown as {
-    memory_stats: { usage?: number; stats?: { cache?: number; inactive_file?: number } };
-  };
+  const stats = await docker().getContainer(container).stats({ stream: false });
+  const s = checkShape(MemoryStatsSchema, stats, `${container}: engine stats`);
   const m = s.memory_stats;
   return (m.usage ?? NaN) - (m.stats?.cache ?? m.stats?.inactive_file ?? 0);
 }
@@ -201,11 +207,7 @@ const readNumber = (path: string) => {
 /** "neighbor table overflow" lines in the kernel log (rate-limited there: a lower bound). */
 function overflowMessages(): number {
   try {
-    return (
-      execFileSync("dmesg")
-        .toString()
-        .match(/neighbor table overflow/g) ?? []
-    ).length;
+    return (execaSync("dmesg").stdout.match(/neighbor table overflow/g) ?? []).length;
   } catch {
     return NaN;
   }
@@ -492,16 +494,21 @@ async function setupCounters(lab: Lab, tags: number[]): Promise<void> {
 }
 
 async function counter(lab: Lab, g: number): Promise<number> {
-  const j = JSON.parse(await run(lab.s1, `nft -j list counter inet bench_miss fresh${hex2(g)}`)) as {
-    nftables: { counter?: { packets: number } }[];
-  };
+  const cmd = `nft -j list counter inet bench_miss fresh${hex2(g)}`;
+  const j = parseJson(NftCountersSchema, await run(lab.s1, cmd), `${lab.s1}: ${cmd}`);
   return j.nftables.find((x) => x.counter)?.counter?.packets ?? NaN;
 }
 
+/** `ip -j -s link show`, the counter read. */
+const LinkStatsSchema = z.array(
+  z.looseObject({
+    stats64: z.looseObject({ tx: z.looseObject({ dropped: z.number().optional() }).optional() }).optional(),
+  }),
+);
+
 async function txDropped(lab: Lab): Promise<number> {
-  const j = JSON.parse(await run(lab.s1, `ip -j -s link show dev ${lab.device}`)) as {
-    stats64?: { tx?: { dropped?: number } };
-  }[];
+  const cmd = `ip -j -s link show dev ${lab.device}`;
+  const j = parseJson(LinkStatsSchema, await run(lab.s1, cmd), `${lab.s1}: ${cmd}`);
   return j[0]?.stats64?.tx?.dropped ?? NaN;
 }
 
@@ -767,15 +774,17 @@ async function main() {
     // what S1's tables hold at the end (both handlers' entries are permanent), read as JSON
     const tables = {
       fdb: new Set(
-        (
-          JSON.parse((await run(lab.s1, `bridge -j fdb show dev ${lab.device}`)) || "[]") as { mac: string }[]
+        parseJson(
+          FdbSchema,
+          (await run(lab.s1, `bridge -j fdb show dev ${lab.device}`)) || "[]",
+          "S1 fdb",
         ).map((e) => e.mac.toLowerCase()),
       ),
       neigh: new Set(
-        (
-          JSON.parse((await run(lab.s1, `ip -j neigh show dev ${lab.device} nud all`)) || "[]") as {
-            dst: string;
-          }[]
+        parseJson(
+          NeighSchema,
+          (await run(lab.s1, `ip -j neigh show dev ${lab.device} nud all`)) || "[]",
+          "S1 neigh",
         ).map((e) => parseIpv6(e.dst) ?? e.dst),
       ),
     };
@@ -916,7 +925,7 @@ async function main() {
 // --- results file ------------------------------------------------------------------------
 
 function resultsFile(): { file: string; date: string } {
-  const date = execFileSync("date", ["+%F"]).toString().trim();
+  const date = execaSync("date", ["+%F"]).stdout.trim();
   return { file: join(REPO_ROOT, "bench", "results", `${date}-miss-latency.md`), date };
 }
 

@@ -15,11 +15,22 @@ import { join } from "node:path";
 import { checkStack } from "../src/cli/check";
 import { destroyStack } from "../src/cli/destroy";
 import { pulumi } from "../src/cli/pulumi";
+import { z } from "zod";
 import { resolveTopology } from "../src/model";
+import { parseJson } from "../src/util/json";
 import { REPO_ROOT } from "../src/util/paths";
 import { runBaseline } from "./baseline/run";
 import { countEvents, type EngineCounts } from "./events";
-import { arg, hostsPerVtepAt, phases, prepareStack, pulumiUp, scaleConfig, scaleSpec } from "./lib";
+import {
+  arg,
+  hostsPerVtepAt,
+  phases,
+  prepareStack,
+  pulumiUp,
+  scaleConfig,
+  scaleSpec,
+  StackExportSchema,
+} from "./lib";
 import { lineChart } from "./plot";
 
 interface Side {
@@ -50,12 +61,14 @@ async function labSide(variant: string, vteps: number): Promise<Side> {
     const report = await checkStack(stack);
     const green = (Date.now() - t0) / 1000;
     const engine = await counter.stop();
-    const state = JSON.parse((await pulumi(["stack", "export", "--stack", stack])).stdout) as {
-      deployment: { resources: Parameters<typeof phases>[0] };
-    };
-    const out = JSON.parse((await pulumi(["stack", "output", "--stack", stack, "--json"])).stdout) as {
-      underlayConvergedSeconds: number;
-    };
+    const exported = (await pulumi(["stack", "export", "--stack", stack])).stdout;
+    const state = parseJson(StackExportSchema, exported, `pulumi stack export ${stack}`);
+    const outputs = (await pulumi(["stack", "output", "--stack", stack, "--json"])).stdout;
+    const out = parseJson(
+      z.looseObject({ underlayConvergedSeconds: z.number() }),
+      outputs,
+      `pulumi stack output ${stack}`,
+    );
     const t3 = Date.now();
     await destroyStack(stack, { keepConfig: false });
     return {

@@ -5,10 +5,11 @@
  *
  *   node --import tsx bench/baseline/run.ts --variant unicast-static-default --vteps 3 [--hosts-per-vtep 2] [--prefix b1]
  */
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { execa } from "execa";
 import { imageRef } from "../../src/images/definition";
 import { resolveTopology, type LabSpec } from "../../src/model";
 import { variantFor } from "../../variants";
@@ -40,27 +41,25 @@ interface ScriptRun {
 }
 
 /** Runs the script, forwarding its lines to stderr; collects "phase" marks and a "fail" line. */
-function runScript(dir: string, mode: "up" | "down"): Promise<ScriptRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("bash", [SCRIPT, dir, mode], { stdio: ["ignore", "pipe", "inherit"] });
-    const run: ScriptRun = { marks: {}, code: null };
-    let buffer = "";
-    child.stdout.setEncoding("utf8");
-    child.stdout.on("data", (chunk: string) => {
-      buffer += chunk;
-      let nl: number;
-      while ((nl = buffer.indexOf("\n")) >= 0) {
-        const line = buffer.slice(0, nl);
-        buffer = buffer.slice(nl + 1);
-        process.stderr.write(`[baseline ${mode}] ${line}\n`);
-        const [word, name, ms] = line.split(" ");
-        if (word === "phase" && name !== undefined) run.marks[name] = Number(ms);
-        if (word === "fail") run.failure = line.slice("fail ".length);
-      }
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ ...run, code }));
+async function runScript(dir: string, mode: "up" | "down"): Promise<ScriptRun> {
+  const child = execa("bash", [SCRIPT, dir, mode], {
+    stdin: "ignore",
+    stderr: "inherit",
+    buffer: false,
+    reject: false,
   });
+  const run: ScriptRun = { marks: {}, code: null };
+  if (child.stdout) {
+    for await (const line of createInterface({ input: child.stdout, crlfDelay: Infinity })) {
+      process.stderr.write(`[baseline ${mode}] ${line}\n`);
+      const [word, name, ms] = line.split(" ");
+      if (word === "phase" && name !== undefined) run.marks[name] = Number(ms);
+      if (word === "fail") run.failure = line.slice("fail ".length);
+    }
+  }
+  const r = await child;
+  if (r.exitCode === undefined && r instanceof Error) throw r;
+  return { ...run, code: r.exitCode ?? null };
 }
 
 export async function runBaseline(opts: BaselineOptions): Promise<BaselineResult> {

@@ -1,42 +1,77 @@
 // The agent's config file. Every problem is reported at once, by field name,
 // so a bad file is fixed in one round trip rather than one error per restart.
 
+import { z } from "zod";
+import { fieldProblems } from "../util/json";
 import { parseIpv6 } from "./addr";
 
-export type AgentMode = "l2" | "nd";
+// IFNAMSIZ is 16 with the NUL; the name also lands in nft and batch lines unquoted.
+const IFNAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$/;
 
-export interface AgentConfig {
-  /** own VXLAN source address (the VTEP loopback); entries with this vtep are ours */
-  vtep: string;
-  vni: number;
-  /** the VXLAN device, e.g. vxlan100 */
-  device: string;
-  /** the bridge the VXLAN device and the access ports are enslaved to */
-  bridge: string;
-  /** etcd v3 JSON gateway base URL, e.g. http://[2001:db8:fffe::2]:2379 */
-  registry: string;
-  /** l2: answer l2miss, install solicited-node multicast entries; nd: answer l2miss and l3miss */
-  mode: AgentMode;
-  /** seconds */
-  leaseTtl: number;
-  pollMs: number;
-  statusFile: string;
-  /** key prefix, ends with "/" */
-  prefix: string;
+const int = (min: number, max: number) => {
+  const error = `an integer from ${min} to ${max}`;
+  return z.number({ error }).int({ error }).min(min, { error }).max(max, { error });
+};
+const IFNAME = "an interface name (1-15 of A-Z a-z 0-9 _ . -)";
+const ifname = () => z.string({ error: IFNAME }).regex(IFNAME_RE, { error: IFNAME });
+const REGISTRY = 'an http(s) base URL such as "http://[2001:db8:fffe::2]:2379"';
+
+/** A base URL, normalised to scheme://host[:port]; undefined for anything else. */
+function baseUrl(text: string): string | undefined {
+  try {
+    const u = new URL(text);
+    if ((u.protocol === "http:" || u.protocol === "https:") && u.pathname === "/" && !u.search) {
+      return `${u.protocol}//${u.host}`;
+    }
+  } catch {
+    // not a URL
+  }
+  return undefined;
 }
 
-const FIELDS = [
-  "vtep",
-  "vni",
-  "device",
-  "bridge",
-  "registry",
-  "mode",
-  "leaseTtl",
-  "pollMs",
-  "statusFile",
-  "prefix",
-] as const;
+/** The agent's config file; overlay/agent.ts writes it, the agent reads it through this. */
+export const AgentConfigSchema = z
+  .strictObject({
+    /** own VXLAN source address (the VTEP loopback); entries with this vtep are ours */
+    vtep: z
+      .string({ error: "an IPv6 address" })
+      .transform((s) => parseIpv6(s) ?? "::")
+      .refine((v) => v !== "::", { error: "an IPv6 address" }),
+    vni: int(1, 16777215),
+    /** the VXLAN device, e.g. vxlan100 */
+    device: ifname(),
+    /** the bridge the VXLAN device and the access ports are enslaved to */
+    bridge: ifname(),
+    /** etcd v3 JSON gateway base URL, e.g. http://[2001:db8:fffe::2]:2379 */
+    registry: z
+      .string({ error: REGISTRY })
+      .transform((s) => baseUrl(s) ?? "")
+      .refine((v) => v !== "", { error: REGISTRY }),
+    /** l2: answer l2miss, install solicited-node multicast entries; nd: answer l2miss and l3miss */
+    mode: z.enum(["l2", "nd"], { error: '"l2" or "nd"' }),
+    /** seconds */
+    leaseTtl: int(3, 3600),
+    pollMs: int(100, 60000),
+    statusFile: z
+      .string({ error: "an absolute file path" })
+      .refine((p) => p.startsWith("/") && !p.endsWith("/"), { error: "an absolute file path" }),
+    /** key prefix, ends with "/" */
+    prefix: z
+      .string({ error: 'a key prefix ending in "/", e.g. "/vxlan-lab/100/"' })
+      .refine((p) => p.length >= 2 && p.endsWith("/"), {
+        error: 'a key prefix ending in "/", e.g. "/vxlan-lab/100/"',
+      }),
+  })
+  .refine((c) => c.device !== c.bridge, {
+    error: "must differ from device",
+    path: ["bridge"],
+    params: { plain: true },
+  });
+
+export type AgentConfig = z.output<typeof AgentConfigSchema>;
+export type AgentMode = AgentConfig["mode"];
+
+const FIELDS = Object.keys(AgentConfigSchema.shape);
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -47,9 +82,7 @@ export class ConfigError extends Error {
   }
 }
 
-// IFNAMSIZ is 16 with the NUL; the name also lands in nft and batch lines unquoted.
-const IFNAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$/;
-
+/** Every problem is reported at once, by field name, saying what is valid. */
 export function parseConfig(text: string): AgentConfig {
   let raw: unknown;
   try {
@@ -60,81 +93,8 @@ export function parseConfig(text: string): AgentConfig {
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
     throw new ConfigError(["expected a JSON object"]);
   }
-  const o = raw as Record<string, unknown>;
-  const problems: string[] = [];
-  const bad = (field: string, want: string) => {
-    problems.push(
-      field in o
-        ? `${field}: expected ${want}, got ${JSON.stringify(o[field])}`
-        : `${field}: missing (${want})`,
-    );
-  };
-  for (const k of Object.keys(o)) {
-    if (!(FIELDS as readonly string[]).includes(k)) {
-      problems.push(`${k}: unknown field; valid fields: ${FIELDS.join(", ")}`);
-    }
-  }
-
-  const vtep = typeof o.vtep === "string" ? parseIpv6(o.vtep) : undefined;
-  if (!vtep || vtep === "::") bad("vtep", "an IPv6 address");
-
-  const int = (field: string, min: number, max: number): number => {
-    const v = o[field];
-    if (typeof v === "number" && Number.isInteger(v) && v >= min && v <= max) return v;
-    bad(field, `an integer from ${min} to ${max}`);
-    return min;
-  };
-  const vni = int("vni", 1, 16777215);
-
-  const ifname = (field: string): string => {
-    const v = o[field];
-    if (typeof v === "string" && IFNAME_RE.test(v)) return v;
-    bad(field, "an interface name (1-15 of A-Z a-z 0-9 _ . -)");
-    return "";
-  };
-  const device = ifname("device");
-  const bridge = ifname("bridge");
-  if (device !== "" && device === bridge) problems.push("bridge: must differ from device");
-
-  let registry = "";
-  if (typeof o.registry === "string") {
-    try {
-      const u = new URL(o.registry);
-      if ((u.protocol === "http:" || u.protocol === "https:") && u.pathname === "/" && !u.search) {
-        registry = `${u.protocol}//${u.host}`;
-      }
-    } catch {
-      // reported below
-    }
-  }
-  if (registry === "") bad("registry", 'an http(s) base URL such as "http://[2001:db8:fffe::2]:2379"');
-
-  const mode = o.mode;
-  if (mode !== "l2" && mode !== "nd") bad("mode", '"l2" or "nd"');
-
-  const leaseTtl = int("leaseTtl", 3, 3600);
-  const pollMs = int("pollMs", 100, 60000);
-
-  const statusFile = o.statusFile;
-  if (typeof statusFile !== "string" || !statusFile.startsWith("/") || statusFile.endsWith("/")) {
-    bad("statusFile", "an absolute file path");
-  }
-  const prefix = o.prefix;
-  if (typeof prefix !== "string" || prefix.length < 2 || !prefix.endsWith("/")) {
-    bad("prefix", 'a key prefix ending in "/", e.g. "/vxlan-lab/100/"');
-  }
-
-  if (problems.length > 0 || !vtep) throw new ConfigError(problems);
-  return {
-    vtep,
-    vni,
-    device,
-    bridge,
-    registry,
-    mode: mode as AgentMode,
-    leaseTtl,
-    pollMs,
-    statusFile: statusFile as string,
-    prefix: prefix as string,
-  };
+  const r = AgentConfigSchema.safeParse(raw);
+  if (!r.success)
+    throw new ConfigError(fieldProblems(r.error.issues, raw as Record<string, unknown>, FIELDS));
+  return r.data;
 }

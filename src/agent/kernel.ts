@@ -1,31 +1,54 @@
 // The agent's children: one `ip monitor neigh` for misses, one `bridge -batch -`
 // and one `ip -batch -` as write channels (one process for the agent's life,
 // not one per entry), plus short reads of kernel tables as JSON.
+// The long-lived ones use spawn: they are streams restarted on exit, which
+// execa's promise-per-run adds nothing to.
 
-import { ChildProcessWithoutNullStreams, execFile, spawn } from "node:child_process";
+import { ChildProcessWithoutNullStreams, spawn } from "node:child_process";
+import { execa } from "execa";
+import type { ExecResult } from "../util/process";
 import type { Channel } from "./commands";
 import { LineSplitter } from "./lines";
 
-export interface ExecResult {
-  stdout: string;
-  stderr: string;
-}
-
-export function run(cmd: string, args: string[], input?: string, timeoutMs = 5000): Promise<ExecResult> {
-  return new Promise((resolve, reject) => {
-    const child = execFile(cmd, args, { timeout: timeoutMs, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`${cmd} ${args.join(" ")}: ${stderr.trim() || err.message}`));
-      else resolve({ stdout, stderr });
-    });
-    child.stdin?.on("error", () => undefined); // EPIPE if it exits before reading; the callback reports it
-    child.stdin?.end(input ?? "");
+/** A short command; throws unless it exits 0 within the timeout. */
+export async function run(
+  cmd: string,
+  args: string[],
+  input?: string,
+  timeoutMs = 5000,
+): Promise<ExecResult> {
+  const r = await execa(cmd, args, {
+    // No input: no pipe. A command that never reads a piped stdin (bridge, ip)
+    // can exit before the write lands, and execa counts that EPIPE as a failure.
+    ...(input === undefined ? { stdin: "ignore" as const } : { input }),
+    timeout: timeoutMs,
+    maxBuffer: 64 << 20,
+    reject: false,
+    stripFinalNewline: false,
   });
+  const stdout = typeof r.stdout === "string" ? r.stdout : "";
+  const stderr = typeof r.stderr === "string" ? r.stderr : "";
+  if (r.exitCode !== 0) {
+    const why = r.timedOut
+      ? `timed out after ${timeoutMs} ms`
+      : r instanceof Error
+        ? r.message
+        : `exit ${r.exitCode}`;
+    throw new Error(`${cmd} ${args.join(" ")}: ${stderr.trim() || why}`);
+  }
+  return { code: 0, stdout, stderr };
 }
 
+/** A table as JSON, left unknown: its readers check each entry against kernel-json.ts. */
 export async function runJson(cmd: string, args: string[]): Promise<unknown> {
   const { stdout } = await run(cmd, args);
   // iproute2 prints nothing at all (not "[]") for some empty tables
-  return stdout.trim() === "" ? [] : (JSON.parse(stdout) as unknown);
+  if (stdout.trim() === "") return [];
+  try {
+    return JSON.parse(stdout);
+  } catch {
+    throw new Error(`${cmd} ${args.join(" ")}: not JSON: ${stdout.slice(0, 120)}`);
+  }
 }
 
 export const readFdb = (device: string) => runJson("bridge", ["-j", "fdb", "show", "dev", device]);

@@ -2,6 +2,8 @@
 // publish about them. Pure: main.ts reads the kernel and talks to etcd.
 
 import { isPublishableIpv6, isUnicastMac, parseIpv6, parseMac } from "./addr";
+import { entries, FdbEntrySchema, NftSetSchema, SetElementSchema } from "./kernel-json";
+import { MacValueSchema, readValue, type IpValue, type MacValue } from "./values";
 
 export interface LocalHosts {
   macs: Set<string>;
@@ -17,13 +19,10 @@ export interface LocalHosts {
  */
 export function localMacs(fdb: unknown, bridge: string, device: string): Set<string> {
   const out = new Set<string>();
-  for (const e of Array.isArray(fdb) ? (fdb as unknown[]) : []) {
-    if (typeof e !== "object" || e === null) continue;
-    const o = e as Record<string, unknown>;
-    const flags = Array.isArray(o.flags) ? o.flags : [];
+  for (const o of entries(FdbEntrySchema, fdb)) {
     if (o.master !== bridge || o.ifname === device || o.ifname === bridge) continue;
-    if (flags.includes("self") || flags.includes("extern_learn") || o.state === "permanent") continue;
-    const mac = typeof o.mac === "string" ? parseMac(o.mac) : undefined;
+    if (o.flags.includes("self") || o.flags.includes("extern_learn") || o.state === "permanent") continue;
+    const mac = parseMac(o.mac);
     if (mac && isUnicastMac(mac)) out.add(mac);
   }
   return out;
@@ -36,20 +35,13 @@ export function localMacs(fdb: unknown, bridge: string, device: string): Set<str
  */
 export function learnedIps(setJson: unknown): Map<string, string> {
   const best = new Map<string, { mac: string; expires: number }>();
-  const root = setJson as { nftables?: unknown };
-  for (const item of Array.isArray(root?.nftables) ? (root.nftables as unknown[]) : []) {
-    const set = (item as { set?: { elem?: unknown } } | null)?.set;
-    for (const el of Array.isArray(set?.elem) ? (set.elem as unknown[]) : []) {
-      // with a timeout an element is {"elem": {"val": ..., "expires": n}}, without it the bare value
-      const wrapped = (el as { elem?: { val?: unknown; expires?: unknown } } | null)?.elem;
-      const val = wrapped ? wrapped.val : el;
-      const concat = (val as { concat?: unknown } | null)?.concat;
-      if (!Array.isArray(concat) || concat.length !== 2) continue;
-      const [ipText, macText] = concat as unknown[];
-      const ip = typeof ipText === "string" ? parseIpv6(ipText) : undefined;
-      const mac = typeof macText === "string" ? parseMac(macText) : undefined;
+  const root = NftSetSchema.safeParse(setJson);
+  for (const item of root.success ? root.data.nftables : []) {
+    for (const el of entries(SetElementSchema, item.set?.elem)) {
+      const ip = parseIpv6(el.ip);
+      const mac = parseMac(el.mac);
       if (!ip || !mac || !isPublishableIpv6(ip) || !isUnicastMac(mac)) continue;
-      const expires = typeof wrapped?.expires === "number" ? wrapped.expires : 0;
+      const expires = el.expires;
       const prev = best.get(ip);
       if (!prev || expires > prev.expires) best.set(ip, { mac, expires });
     }
@@ -94,9 +86,10 @@ export class Publisher {
 
   setLocal(hosts: LocalHosts): void {
     const d = new Map<string, string>();
-    for (const mac of [...hosts.macs].sort()) d.set(this.macKey(mac), JSON.stringify({ vtep: this.vtep }));
+    for (const mac of [...hosts.macs].sort())
+      d.set(this.macKey(mac), JSON.stringify({ vtep: this.vtep } satisfies MacValue));
     for (const [ip, mac] of [...hosts.ips].sort()) {
-      d.set(this.ipKey(ip), JSON.stringify({ mac, vtep: this.vtep }));
+      d.set(this.ipKey(ip), JSON.stringify({ mac, vtep: this.vtep } satisfies IpValue));
     }
     this.desired = d;
   }
@@ -170,11 +163,6 @@ export class Publisher {
   }
 
   private isOurs(value: string): boolean {
-    try {
-      const v = JSON.parse(value) as { vtep?: unknown };
-      return typeof v?.vtep === "string" && parseIpv6(v.vtep) === this.vtep;
-    } catch {
-      return false;
-    }
+    return readValue(MacValueSchema, value)?.vtep === this.vtep;
   }
 }

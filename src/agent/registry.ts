@@ -3,6 +3,8 @@
 // proto3 defaults left out: a PUT event has no "type", an empty range no "kvs",
 // a keepalive for a lease that is gone no "TTL".
 
+import { z } from "zod";
+import { describeIssues } from "../util/json";
 import { LineSplitter } from "./lines";
 
 export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
@@ -40,8 +42,63 @@ export interface WatchEvent {
 }
 
 const b64 = (s: string) => Buffer.from(s, "utf8").toString("base64");
-const unb64 = (s: unknown) => (typeof s === "string" ? Buffer.from(s, "base64").toString("utf8") : "");
-const int64 = (v: unknown) => (typeof v === "string" || typeof v === "number" ? String(v) : "0");
+
+// ---- the JSON gateway's answers, the parts we read ----
+// int64 fields come as decimal strings (numbers from some gateways); bytes as base64; absent means zero.
+const int64 = z.union([z.string(), z.number()]).transform(String).optional().default("0");
+const bytes = z
+  .string()
+  .transform((s) => Buffer.from(s, "base64").toString("utf8"))
+  .optional()
+  .default("");
+const KvSchema = z
+  .looseObject({ key: bytes, value: bytes, mod_revision: int64, lease: int64 })
+  .transform((kv): Kv => ({ key: kv.key, value: kv.value, modRevision: kv.mod_revision, lease: kv.lease }));
+const HeaderSchema = z.looseObject({ revision: int64 }).optional().default({ revision: "0" });
+/** unary errors: {"error": "...", "code": 5, "message": "..."}; stream errors: {"error": {"grpc_code", "message"}} */
+const ErrorSchema = z.looseObject({
+  error: z
+    .union([
+      z.string(),
+      z.looseObject({
+        message: z.string().optional(),
+        grpc_code: z.number().optional(),
+        code: z.number().optional(),
+      }),
+    ])
+    .optional(),
+  message: z.string().optional(),
+  code: z.number().optional(),
+});
+const RangeSchema = z.looseObject({ header: HeaderSchema, kvs: z.array(KvSchema).optional().default([]) });
+const TxnSchema = z.looseObject({ succeeded: z.boolean().optional() });
+const GrantSchema = z.looseObject({ ID: int64, TTL: int64 });
+const KeepaliveSchema = z.looseObject({ result: z.looseObject({ TTL: int64 }).optional() });
+const WatchSchema = z.looseObject({
+  result: z
+    .looseObject({
+      header: HeaderSchema,
+      canceled: z.boolean().optional(),
+      compact_revision: int64,
+      cancel_reason: z.string().optional(),
+      events: z
+        .array(z.looseObject({ type: z.string().optional(), kv: KvSchema }))
+        .optional()
+        .default([]),
+    })
+    .optional(),
+});
+
+/** The body as `schema` says, or an EtcdError naming the path and what did not fit. */
+function shaped<S extends z.ZodType>(schema: S, body: unknown, path: string, status: number): z.output<S> {
+  const r = schema.safeParse(body);
+  if (r.success) return r.data;
+  throw new EtcdError(
+    `${path}: unexpected answer: ${describeIssues(r.error.issues).join("; ")}`,
+    undefined,
+    status,
+  );
+}
 
 /** The first key after every key that starts with `prefix` (etcd's prefix range_end), base64. */
 export function prefixRangeEnd(prefix: string): string {
@@ -57,25 +114,16 @@ export function prefixRangeEnd(prefix: string): string {
   return Buffer.from([0]).toString("base64"); // all 0xff: to the end of the keyspace
 }
 
-function parseKv(o: unknown): Kv {
-  const kv = (o ?? {}) as Record<string, unknown>;
-  return {
-    key: unb64(kv.key),
-    value: unb64(kv.value),
-    modRevision: int64(kv.mod_revision),
-    lease: int64(kv.lease),
-  };
-}
-
-function errorOf(body: Record<string, unknown>, status: number): EtcdError | undefined {
-  // unary errors: {"error": "...", "code": 5, "message": "..."}; stream errors: {"error": {"grpc_code", "message"}}
-  const e = body.error;
+function errorOf(body: unknown, status: number): EtcdError | undefined {
+  const r = ErrorSchema.safeParse(body);
+  const b = r.success ? r.data : {};
+  const e = b.error;
   if (e === undefined && status < 400) return undefined;
-  const inner = typeof e === "object" && e !== null ? (e as Record<string, unknown>) : {};
-  const message = String(body.message ?? inner.message ?? (typeof e === "string" ? e : `HTTP ${status}`));
-  const code = Number(body.code ?? inner.grpc_code ?? inner.code ?? NaN);
+  const inner = typeof e === "object" ? e : {};
+  const message = b.message ?? inner.message ?? (typeof e === "string" ? e : `HTTP ${status}`);
+  const code = b.code ?? inner.grpc_code ?? inner.code;
   const C = /lease not found/i.test(message) ? LeaseGoneError : EtcdError;
-  return new C(message, Number.isNaN(code) ? undefined : code, status);
+  return new C(message, code, status);
 }
 
 export interface EtcdOptions {
@@ -96,7 +144,7 @@ export class EtcdClient {
     this.timeoutMs = opts.timeoutMs ?? 3000;
   }
 
-  private async call(path: string, body: object): Promise<Record<string, unknown>> {
+  private async call<S extends z.ZodType>(path: string, body: object, schema: S): Promise<z.output<S>> {
     const res = await this.fetch(this.base + path, {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -114,47 +162,48 @@ export class EtcdClient {
         res.status,
       );
     }
-    const obj = (typeof parsed === "object" && parsed !== null ? parsed : {}) as Record<string, unknown>;
-    const err = errorOf(obj, res.status);
+    const err = errorOf(parsed, res.status);
     if (err) {
       err.message = `${path}: ${err.message}`;
       throw err;
     }
-    return obj;
+    return shaped(schema, parsed, path, res.status);
   }
 
   async range(prefix: string): Promise<{ revision: string; kvs: Kv[] }> {
-    const r = await this.call("/v3/kv/range", { key: b64(prefix), range_end: prefixRangeEnd(prefix) });
-    const header = (r.header ?? {}) as Record<string, unknown>;
-    const kvs = Array.isArray(r.kvs) ? r.kvs.map(parseKv) : [];
-    return { revision: int64(header.revision), kvs };
+    const body = { key: b64(prefix), range_end: prefixRangeEnd(prefix) };
+    const r = await this.call("/v3/kv/range", body, RangeSchema);
+    return { revision: r.header.revision, kvs: r.kvs };
   }
 
   async put(key: string, value: string, lease?: string): Promise<void> {
-    await this.call("/v3/kv/put", { key: b64(key), value: b64(value), ...(lease ? { lease } : {}) });
+    const body = { key: b64(key), value: b64(value), ...(lease ? { lease } : {}) };
+    await this.call("/v3/kv/put", body, z.unknown());
   }
 
   /** Delete `key` only if it still holds `value` (so never another VTEP's newer claim). */
   async deleteIfValue(key: string, value: string): Promise<boolean> {
-    const r = await this.call("/v3/kv/txn", {
-      compare: [{ key: b64(key), target: "VALUE", result: "EQUAL", value: b64(value) }],
-      success: [{ request_delete_range: { key: b64(key) } }],
-    });
+    const r = await this.call(
+      "/v3/kv/txn",
+      {
+        compare: [{ key: b64(key), target: "VALUE", result: "EQUAL", value: b64(value) }],
+        success: [{ request_delete_range: { key: b64(key) } }],
+      },
+      TxnSchema,
+    );
     return r.succeeded === true;
   }
 
   async grant(ttl: number): Promise<{ id: string; ttl: number }> {
-    const r = await this.call("/v3/lease/grant", { TTL: ttl });
-    const id = int64(r.ID);
-    if (id === "0") throw new EtcdError("/v3/lease/grant: no lease ID in the answer");
-    return { id, ttl: Number(int64(r.TTL)) };
+    const r = await this.call("/v3/lease/grant", { TTL: ttl }, GrantSchema);
+    if (r.ID === "0") throw new EtcdError("/v3/lease/grant: no lease ID in the answer");
+    return { id: r.ID, ttl: Number(r.TTL) };
   }
 
   /** Remaining TTL in seconds; 0 when the lease is gone (expired or revoked). */
   async keepalive(id: string): Promise<number> {
-    const r = await this.call("/v3/lease/keepalive", { ID: id });
-    const result = (r.result ?? {}) as Record<string, unknown>;
-    return Number(int64(result.TTL));
+    const r = await this.call("/v3/lease/keepalive", { ID: id }, KeepaliveSchema);
+    return Number(r.result?.TTL ?? "0");
   }
 
   /**
@@ -214,34 +263,30 @@ export class EtcdClient {
 
   private watchLine(line: string, onEvents: (events: WatchEvent[], revision: string) => void): void {
     if (line.trim() === "") return;
-    let msg: Record<string, unknown>;
+    let msg: unknown;
     try {
-      msg = JSON.parse(line) as Record<string, unknown>;
+      msg = JSON.parse(line);
     } catch {
       throw new EtcdError(`/v3/watch: not JSON: ${line.slice(0, 120)}`);
     }
     const err = errorOf(msg, 200);
     if (err) throw err;
-    const result = (msg.result ?? {}) as Record<string, unknown>;
-    if (result.canceled === true) {
-      const why = result.compact_revision
-        ? `compacted at ${int64(result.compact_revision)}`
-        : result.cancel_reason;
-      throw new EtcdError(`/v3/watch: canceled: ${String(why ?? "no reason given")}`);
+    const result = shaped(WatchSchema, msg, "/v3/watch", 200).result;
+    if (result?.canceled === true) {
+      const why =
+        result.compact_revision !== "0" ? `compacted at ${result.compact_revision}` : result.cancel_reason;
+      throw new EtcdError(`/v3/watch: canceled: ${why ?? "no reason given"}`);
     }
-    if (!Array.isArray(result.events) || result.events.length === 0) return; // created, progress
-    const header = (result.header ?? {}) as Record<string, unknown>;
-    const events = result.events.map((ev: unknown): WatchEvent => {
-      const e = (ev ?? {}) as Record<string, unknown>;
-      const kv = parseKv(e.kv);
+    if (!result || result.events.length === 0) return; // created, progress
+    const events = result.events.map((e): WatchEvent => {
       const del = e.type === "DELETE";
       return {
         type: del ? "delete" : "put",
-        key: kv.key,
-        value: del ? null : kv.value,
-        modRevision: kv.modRevision,
+        key: e.kv.key,
+        value: del ? null : e.kv.value,
+        modRevision: e.kv.modRevision,
       };
     });
-    onEvents(events, int64(header.revision));
+    onEvents(events, result.header.revision);
   }
 }

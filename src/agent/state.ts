@@ -8,6 +8,8 @@ import { isSolicitedNodeMac, isUnicastMac, parseIpv6, parseMac, solicitedNodeMac
 import { BatchLine, fdbAppend, fdbDel, fdbReplace, neighDel, neighReplace } from "./commands";
 import type { AgentMode } from "./config";
 import type { MissEvent } from "./events";
+import { entries, FdbEntrySchema, NeighEntrySchema } from "./kernel-json";
+import { IpValueSchema, MacValueSchema, readValue } from "./values";
 
 export interface RemoteIp {
   mac: string;
@@ -71,30 +73,15 @@ export function parseKey(prefix: string, key: string): RegistryKey | undefined {
   return undefined;
 }
 
-function parseObject(value: string): Record<string, unknown> | undefined {
-  try {
-    const v: unknown = JSON.parse(value);
-    return typeof v === "object" && v !== null && !Array.isArray(v)
-      ? (v as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** The value of a mac key: the VTEP behind that MAC. */
 export function parseMacValue(value: string): string | undefined {
-  const o = parseObject(value);
-  return typeof o?.vtep === "string" ? parseIpv6(o.vtep) : undefined;
+  return readValue(MacValueSchema, value)?.vtep;
 }
 
 /** The value of an ip key. */
 export function parseIpValue(value: string): RemoteIp | undefined {
-  const o = parseObject(value);
-  if (typeof o?.vtep !== "string" || typeof o.mac !== "string") return undefined;
-  const vtep = parseIpv6(o.vtep);
-  const mac = parseMac(o.mac);
-  return vtep && mac && isUnicastMac(mac) ? { mac, vtep } : undefined;
+  const v = readValue(IpValueSchema, value);
+  return v && { mac: v.mac, vtep: v.vtep };
 }
 
 export class AgentState {
@@ -333,13 +320,10 @@ export class AgentState {
     this.strays = [];
     // as if written long ago: the next miss for one of them rewrites it
     const at = Number.NEGATIVE_INFINITY;
-    for (const e of Array.isArray(fdb) ? (fdb as unknown[]) : []) {
-      if (typeof e !== "object" || e === null) continue;
-      const o = e as Record<string, unknown>;
-      const flags = Array.isArray(o.flags) ? o.flags : [];
-      if (!flags.includes("extern_learn") || !flags.includes("self") || "master" in o) continue;
-      const mac = typeof o.mac === "string" ? parseMac(o.mac) : undefined;
-      const dst = typeof o.dst === "string" && isIP(o.dst) !== 0 ? (parseIpv6(o.dst) ?? o.dst) : undefined;
+    for (const o of entries(FdbEntrySchema, fdb)) {
+      if (!o.flags.includes("extern_learn") || !o.flags.includes("self") || o.master !== undefined) continue;
+      const mac = parseMac(o.mac);
+      const dst = o.dst !== undefined && isIP(o.dst) !== 0 ? (parseIpv6(o.dst) ?? o.dst) : undefined;
       if (!mac || !dst) continue;
       if (isSolicitedNodeMac(mac)) {
         let set = this.multicast.get(mac);
@@ -351,12 +335,10 @@ export class AgentState {
         this.fdb.set(mac, { value: dst, at });
       }
     }
-    for (const e of Array.isArray(neigh) ? (neigh as unknown[]) : []) {
-      if (typeof e !== "object" || e === null) continue;
-      const o = e as Record<string, unknown>;
-      const flagged = "extern_learn" in o || (Array.isArray(o.flags) && o.flags.includes("extern_learn"));
-      const ip = typeof o.dst === "string" ? parseIpv6(o.dst) : undefined;
-      const mac = typeof o.lladdr === "string" ? parseMac(o.lladdr) : undefined;
+    for (const o of entries(NeighEntrySchema, neigh)) {
+      const flagged = "extern_learn" in o || o.flags.includes("extern_learn");
+      const ip = parseIpv6(o.dst);
+      const mac = o.lladdr === undefined ? undefined : parseMac(o.lladdr);
       if (flagged && ip && mac) this.neigh.set(ip, { value: mac, at });
     }
     return {

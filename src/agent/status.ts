@@ -3,34 +3,39 @@
 
 import { mkdir, rename, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import type { PerKind } from "./state";
+import { z } from "zod";
 
-export interface AgentStatus {
-  pid: number;
-  startedAt: string;
-  vtep: string;
-  vni: number;
-  mode: string;
-  registry: "up" | "down";
+const count = z.number().int().nonnegative();
+const perKind = z.object({ l2: count, l3: count });
+
+/** The status file: the agent writes it, the checks and the bench read it back through this. */
+export const AgentStatusSchema = z.object({
+  pid: z.number().int().positive(),
+  startedAt: z.string(),
+  vtep: z.string(),
+  vni: z.number().int(),
+  mode: z.string(),
+  registry: z.enum(["up", "down"]),
   /** lease ID (decimal string) or null while we have none */
-  lease: string | null;
+  lease: z.string().nullable(),
   /** remote entries known from the registry */
-  view: { macs: number; ips: number };
+  view: z.object({ macs: count, ips: count }),
   /** our hosts, learned from the kernel */
-  local: { macs: number; ips: number; published: number };
-  misses: PerKind;
-  resolved: PerKind;
-  unknown: PerKind;
+  local: z.object({ macs: count, ips: count, published: count }),
+  misses: perKind,
+  resolved: perKind,
+  unknown: perKind,
   /** misses for our own hosts: not unknown, nothing to install */
-  localMisses: PerKind;
-  installed: { fdb: number; neigh: number; multicast: number };
-  channelErrors: number;
-  channelRestarts: number;
-  registryErrors: number;
-  invalidEntries: number;
-  rssBytes: number;
-  lastEvent: string | null;
-}
+  localMisses: perKind,
+  installed: z.object({ fdb: count, neigh: count, multicast: count }),
+  channelErrors: count,
+  channelRestarts: count,
+  registryErrors: count,
+  invalidEntries: count,
+  rssBytes: count,
+  lastEvent: z.string().nullable(),
+});
+export type AgentStatus = z.output<typeof AgentStatusSchema>;
 
 export async function writeStatus(path: string, status: AgentStatus): Promise<void> {
   const tmp = `${path}.${process.pid}.tmp`;

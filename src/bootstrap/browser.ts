@@ -3,7 +3,7 @@
  * chromium, through puppeteer-core (which downloads no browser of its own).
  * A test-only step: the lab itself never needs a browser.
  */
-import { which } from "../util/proc";
+import { which } from "../util/process";
 import { aptInstall, isDebian, isRoot } from "./host";
 
 const NAMES = ["chromium", "chromium-browser"];

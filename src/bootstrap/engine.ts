@@ -1,9 +1,10 @@
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from "node:fs";
-import { spawn } from "node:child_process";
 import { join } from "node:path";
+import { execa } from "execa";
+import pRetry, { AbortError } from "p-retry";
 import { engineAddress, engineAnswers } from "../docker/client";
 import { cacheDir } from "../util/paths";
-import { sleep, which } from "../util/proc";
+import { which } from "../util/process";
 import { aptInstall, isDebian, isRoot } from "./host";
 
 export interface EngineFacts {
@@ -80,17 +81,26 @@ async function startDockerd(timeoutMs = 60_000): Promise<void> {
   const logPath = join(dir, "dockerd.log");
   const dockerd = which("dockerd", `${process.env.PATH ?? ""}:/usr/sbin:/sbin`) ?? "dockerd";
   const fd = openSync(logPath, "a");
-  const child = spawn(dockerd, [], { detached: true, stdio: ["ignore", fd, fd] });
+  // A daemon: detached, not killed when we exit, and nobody waits on its promise.
+  const child = execa(dockerd, [], {
+    detached: true,
+    cleanup: false,
+    reject: false,
+    stdio: ["ignore", fd, fd],
+  });
   closeSync(fd);
   let exited: number | null = null;
   child.on("exit", (code) => (exited = code ?? 1));
   child.unref();
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await engineAnswers(1000)) return;
-    if (exited !== null) break;
-    await sleep(500);
-  }
+  const answered = await pRetry(
+    async () => {
+      if (await engineAnswers(1000)) return true;
+      if (exited !== null) throw new AbortError(`dockerd exited with ${exited}`);
+      throw new Error("no answer yet");
+    },
+    { retries: Infinity, factor: 1, minTimeout: 500, maxRetryTime: timeoutMs },
+  ).catch(() => false);
+  if (answered) return;
   const tail = existsSync(logPath)
     ? readFileSync(logPath, "utf8").trim().split("\n").slice(-10).join("\n")
     : "";

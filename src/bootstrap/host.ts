@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, readdirSync } from "node:fs";
-import { runOk } from "../util/proc";
+import { runOk } from "../util/process";
 
 export const isRoot = (): boolean => process.getuid?.() === 0;
 

@@ -3,7 +3,7 @@ import { ensureEngine } from "./engine";
 import { aptInstall, isDebian, isRoot } from "./host";
 import { ensurePulumi } from "./pulumi";
 import { runSteps, type StepResult } from "./steps";
-import { which } from "../util/proc";
+import { which } from "../util/process";
 
 /** npm ran in scripts/lab before any TypeScript could load; it reports here. */
 async function npmStep(): Promise<string> {

@@ -1,16 +1,21 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, copyFileSync, chmodSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { z } from "zod";
+import { parseJson } from "../util/json";
 import { cacheDir, REPO_ROOT } from "../util/paths";
-import { run, runOk, which } from "../util/proc";
+import { run, runOk, which } from "../util/process";
 
 /** The binaries a `pulumi up` of a Node.js program with dynamic providers needs. */
 export const PULUMI_BINARIES = ["pulumi", "pulumi-language-nodejs", "pulumi-resource-pulumi-nodejs"] as const;
 
 /** The pin: the CLI must match the @pulumi/pulumi the program runs with. */
 export function pinnedPulumiVersion(pkgJson = readFileSync(join(REPO_ROOT, "package.json"), "utf8")): string {
-  const dep = (JSON.parse(pkgJson) as { dependencies?: Record<string, string> }).dependencies?.[
-    "@pulumi/pulumi"
-  ];
+  const pkg = parseJson(
+    z.looseObject({ dependencies: z.record(z.string(), z.string()).optional() }),
+    pkgJson,
+    "package.json",
+  );
+  const dep = pkg.dependencies?.["@pulumi/pulumi"];
   if (!dep || !/^\d+\.\d+\.\d+$/.test(dep)) {
     throw new Error(
       `package.json must pin @pulumi/pulumi to an exact version (x.y.z), found ${dep ?? "none"}`,

@@ -2,22 +2,14 @@
  * Checks of the dynamic variants' control plane: what the registry holds (read
  * as JSON with etcdctl) and what each agent reports (its status file, JSON).
  */
+import { AgentStatusSchema, type AgentStatus } from "../agent/status";
 import type { OverlayHost, Topology } from "../model";
+import { parseJson } from "../util/json";
 import { bareAddress as address, loopbackOf } from "../overlay/commands";
 import { AGENT_FILES } from "../overlay/agent";
 import { fdbCheck, fdbKey, sendToUnknownMac, setDiff, UNKNOWN_MAC, vxlanFdb } from "./common";
+import { EtcdRangeSchema, RegistryValueSchema } from "./schemas";
 import type { Check, CheckContext } from "./types";
-
-/** The part of the agent's status file the checks read. */
-export interface AgentStatus {
-  pid: number;
-  registry: "up" | "down";
-  misses: { l2: number; l3: number };
-  resolved: { l2: number; l3: number };
-  unknown: { l2: number; l3: number };
-  installed: { fdb: number; neigh: number; multicast: number };
-  rssBytes: number;
-}
 
 export function agentOf(t: Topology, vtep: string): string {
   const a = t.registry?.agents[vtep];
@@ -28,13 +20,7 @@ export function agentOf(t: Topology, vtep: string): string {
 export async function agentStatus(ctx: CheckContext, vtep: string): Promise<AgentStatus> {
   const r = await ctx.exec(agentOf(ctx.t, vtep), ["cat", AGENT_FILES.status]);
   if (r.code !== 0) throw new Error(`${vtep}'s agent has no status file: ${r.stderr.trim()}`);
-  return JSON.parse(r.stdout) as AgentStatus;
-}
-
-interface EtcdKv {
-  key: string;
-  value?: string;
-  lease?: number | string;
+  return parseJson(AgentStatusSchema, r.stdout, `${vtep}'s agent status file`);
 }
 
 /** Every key under the lab's prefix, decoded, with its lease. */
@@ -45,11 +31,11 @@ export async function registryEntries(
   if (!r) throw new Error(`variant ${ctx.t.variant} has no registry`);
   const out = await ctx.exec(r.node, ["etcdctl", "get", "--prefix", r.keyPrefix, "-w", "json"]);
   if (out.code !== 0) throw new Error(`etcdctl get exited ${out.code}: ${out.stderr.trim()}`);
-  const kvs = (JSON.parse(out.stdout) as { kvs?: EtcdKv[] }).kvs ?? [];
+  const kvs = parseJson(EtcdRangeSchema, out.stdout, "etcdctl get -w json").kvs ?? [];
   const b64 = (s: string | undefined) => Buffer.from(s ?? "", "base64").toString("utf8");
   return kvs.map((kv) => ({
     key: b64(kv.key),
-    value: JSON.parse(b64(kv.value) || "{}") as Record<string, string>,
+    value: parseJson(RegistryValueSchema, b64(kv.value) || "{}", `registry value of ${b64(kv.key)}`),
     lease: String(kv.lease ?? "0"),
   }));
 }

@@ -3,24 +3,20 @@
  * (`bridge -j`, `ip -j`, `nft -j`, `mtr --json`); ping and friends count only
  * by their exit status.
  */
+import pLimit from "p-limit";
 import { getNode, type OverlayHost, type Topology } from "../model";
+import { parseJson } from "../util/json";
+import {
+  FdbSchema,
+  MtrReportSchema,
+  NeighSchema,
+  NftCountersSchema,
+  type FdbEntry,
+  type NeighEntry,
+} from "./schemas";
 import type { Check, CheckContext } from "./types";
 
-export interface FdbEntry {
-  mac: string;
-  dst?: string;
-  flags: string[];
-  state?: string;
-  master?: string;
-}
-
-export interface NeighEntry {
-  dst: string;
-  lladdr?: string;
-  state?: string[];
-}
-
-const json = <T>(s: string): T => JSON.parse(s || "[]") as T;
+export type { FdbEntry, NeighEntry };
 
 async function run(ctx: CheckContext, node: string, argv: string[]): Promise<string> {
   const r = await ctx.exec(node, argv);
@@ -34,16 +30,15 @@ export const execOk = run;
 
 /** The VXLAN device's own FDB (entries with "self"), not the bridge's learned MACs. */
 export async function vxlanFdb(ctx: CheckContext, vtep: string): Promise<FdbEntry[]> {
-  const all = json<FdbEntry[]>(
-    await run(ctx, vtep, ["bridge", "-j", "fdb", "show", "dev", ctx.t.vxlan.device]),
-  );
+  const argv = ["bridge", "-j", "fdb", "show", "dev", ctx.t.vxlan.device];
+  // iproute2 prints nothing at all (not "[]") for some empty tables.
+  const all = parseJson(FdbSchema, (await run(ctx, vtep, argv)) || "[]", `${vtep}: ${argv.join(" ")}`);
   return all.filter((e) => e.flags.includes("self"));
 }
 
 export async function vxlanNeigh(ctx: CheckContext, vtep: string): Promise<NeighEntry[]> {
-  return json<NeighEntry[]>(
-    await run(ctx, vtep, ["ip", "-j", "-6", "neigh", "show", "dev", ctx.t.vxlan.device]),
-  );
+  const argv = ["ip", "-j", "-6", "neigh", "show", "dev", ctx.t.vxlan.device];
+  return parseJson(NeighSchema, (await run(ctx, vtep, argv)) || "[]", `${vtep}: ${argv.join(" ")}`);
 }
 
 export const isStatic = (e: FdbEntry) => e.state === "permanent" || e.state === "static";
@@ -58,18 +53,9 @@ export function hostPairs(t: Topology, keep: (a: OverlayHost, b: OverlayHost) =>
 }
 
 /** Runs f over items with at most `limit` calls in flight: large labs must not open thousands of execs at once. */
-export async function mapLimit<T, R>(
-  items: readonly T[],
-  limit: number,
-  f: (x: T) => Promise<R>,
-): Promise<R[]> {
-  const out: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    for (let i = next++; i < items.length; i = next++) out[i] = await f(items[i] as T);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
+export function mapLimit<T, R>(items: readonly T[], limit: number, f: (x: T) => Promise<R>): Promise<R[]> {
+  const slot = pLimit(limit);
+  return Promise.all(items.map((x) => slot(() => f(x))));
 }
 
 const PING_TRIES = 3;
@@ -164,7 +150,7 @@ export async function withCounters(
       `nft -j list counters table ${family} ${name} && nft delete table ${family} ${name}`,
     ]);
     dropped = true;
-    const out = json<{ nftables: { counter?: { name: string; packets: number } }[] }>(listed);
+    const out = parseJson(NftCountersSchema, listed, `${node}: nft -j list counters table ${family} ${name}`);
     const result: Record<string, number> = {};
     for (const c of table.counters) {
       const found = out.nftables.find((o) => o.counter?.name === c)?.counter;
@@ -306,7 +292,7 @@ export function paths(t: Topology): Check {
             a.loopback ?? "",
             b.loopback ?? "",
           ]);
-          const hubs = (JSON.parse(out) as { report: { hubs: { host: string }[] } }).report.hubs.map(
+          const hubs = parseJson(MtrReportSchema, out, `${a.name}: mtr --json`).report.hubs.map(
             (h) => h.host,
           );
           const ok = hubs.length === 2 && routerAddrs.has(hubs[0] ?? "") && hubs[1] === b.loopback;

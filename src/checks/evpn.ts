@@ -3,60 +3,26 @@
  * (`vtysh -c '... json'`) and the kernel (`bridge -j`, `ip -j`). Field names
  * are those FRR 10.7.1 prints; the unit tests feed recorded output.
  */
+import pRetry, { AbortError } from "p-retry";
+import type { z } from "zod";
 import { getNode, type OverlayHost, type Topology } from "../model";
+import { checkShape, parseJson } from "../util/json";
 import { ALL_ZEROS, bareAddress as address, loopbackOf } from "../overlay/commands";
 import { fdbCheck, fdbKey, setDiff, vxlanFdb } from "./common";
+import {
+  BgpNeighborsSchema,
+  EvpnRouteSchema,
+  EvpnTableSchema,
+  NeighSchema,
+  ZebraMacSchema,
+  ZebraVniSchema,
+  type EvpnPath,
+  type EvpnRoute,
+  type ZebraMac,
+} from "./schemas";
 import type { Check, CheckContext } from "./types";
 
-// ---- FRR's JSON, the parts the checks read ----
-
-/** `show bgp neighbors json`: neighbour address -> state. */
-export interface BgpNeighbor {
-  bgpState?: string;
-  hostname?: string;
-  neighborCapabilities?: {
-    multiprotocolExtensions?: Record<string, { advertisedAndReceived?: boolean }>;
-  };
-}
-
-/** One path of an EVPN route in `show bgp l2vpn evpn route detail ... json`. */
-export interface EvpnPath {
-  valid?: boolean;
-  /** An object in the detail view, `true` in the brief one. */
-  bestpath?: boolean | { overall?: boolean };
-  nexthops?: { ip: string }[];
-  pmsi?: { tunnelType?: string; label?: number; id?: string };
-  extendedCommunity?: { string?: string };
-}
-
-/** An EVPN route: type 2 has mac (and ip for MAC+IP), type 3 has ip (the originator). */
-export interface EvpnRoute {
-  prefix: string;
-  routeType: number;
-  mac?: string;
-  ip?: string;
-  paths: EvpnPath[][];
-}
-
-/** `show evpn mac vni N mac M json`: M -> zebra's view of it. */
-export interface ZebraMac {
-  type: "local" | "remote" | "auto" | string;
-  intf?: string;
-  remoteVtep?: string;
-  localSequence: number;
-  remoteSequence: number;
-  detectionCount?: number;
-  isDuplicate?: boolean;
-}
-
-/** `show evpn vni N json`. */
-export interface ZebraVni {
-  vni: number;
-  vtepIp?: string;
-  vxlanInterface?: string;
-  sviInterface?: string;
-  remoteVteps?: { ip: string; flood: string }[];
-}
+export type { EvpnPath, EvpnRoute, ZebraMac };
 
 export const EVPN_COMMANDS = {
   neighbors: "show bgp neighbors json",
@@ -66,17 +32,18 @@ export const EVPN_COMMANDS = {
   mac: (vni: number, mac: string) => `show evpn mac vni ${vni} mac ${mac} json`,
 } as const;
 
-/** Runs one vtysh command on a node and parses its JSON. */
-export async function vtysh<T>(ctx: CheckContext, node: string, command: string): Promise<T> {
+/** Runs one vtysh command on a node and reads its JSON through `schema`. */
+export async function vtysh<S extends z.ZodType>(
+  ctx: CheckContext,
+  node: string,
+  command: string,
+  schema: S,
+): Promise<z.output<S>> {
   const r = await ctx.exec(node, ["vtysh", "-c", command]);
   if (r.code !== 0) {
     throw new Error(`${node}: vtysh -c '${command}' exited ${r.code}: ${(r.stderr || r.stdout).trim()}`);
   }
-  try {
-    return JSON.parse(r.stdout || "{}") as T;
-  } catch {
-    throw new Error(`${node}: vtysh -c '${command}' printed no JSON: ${r.stdout.trim().slice(0, 120)}`);
-  }
+  return parseJson(schema, r.stdout || "{}", `${node}: vtysh -c '${command}'`);
 }
 
 /** Flattens the route-distinguisher-keyed table into its routes. */
@@ -85,7 +52,9 @@ export function evpnRoutes(table: Record<string, unknown>): EvpnRoute[] {
   for (const rd of Object.values(table)) {
     if (typeof rd !== "object" || rd === null) continue;
     for (const [key, route] of Object.entries(rd)) {
-      if (key.startsWith("[") && typeof route === "object" && route !== null) out.push(route as EvpnRoute);
+      if (key.startsWith("[") && typeof route === "object" && route !== null) {
+        out.push(checkShape(EvpnRouteSchema, route, `EVPN route ${key}`));
+      }
     }
   }
   return out;
@@ -143,7 +112,7 @@ export function evpnSessions(t: Topology): Check {
     name: `BGP: ${sessions} iBGP sessions (every VTEP to every route reflector) Established with l2vpn evpn`,
     async run(ctx) {
       const problems = await perNode(nodes, async (node) => {
-        const nb = await vtysh<Record<string, BgpNeighbor>>(ctx, node, EVPN_COMMANDS.neighbors);
+        const nb = await vtysh(ctx, node, EVPN_COMMANDS.neighbors, BgpNeighborsSchema);
         const bad: string[] = [];
         for (const peer of expected(node)) {
           const s = nb[peer];
@@ -176,7 +145,7 @@ export function imetRoutes(t: Topology): Check {
         vteps(t).map((n) => n.name),
         async (v) => {
           const own = loopbackOf(t, v);
-          const routes = evpnRoutes(await vtysh(ctx, v, EVPN_COMMANDS.imet)).filter(
+          const routes = evpnRoutes(await vtysh(ctx, v, EVPN_COMMANDS.imet, EvpnTableSchema)).filter(
             (r) => r.routeType === 3 && r.ip !== own,
           );
           const bad: string[] = [];
@@ -222,7 +191,7 @@ export function macIpRoutes(t: Topology): Check {
         vteps(t).map((n) => n.name),
         async (v) => {
           const own = loopbackOf(t, v);
-          const remote = evpnRoutes(await vtysh(ctx, v, EVPN_COMMANDS.macip))
+          const remote = evpnRoutes(await vtysh(ctx, v, EVPN_COMMANDS.macip, EvpnTableSchema))
             .filter((r) => r.routeType === 2)
             .map((r) => ({ r, nh: nextHop(bestPath(r)) }))
             .filter(({ nh }) => nh !== own);
@@ -257,14 +226,15 @@ export function zebraVni(t: Topology): Check {
       const problems = await perNode(
         vteps(t).map((n) => n.name),
         async (v) => {
-          const z = await vtysh<ZebraVni>(ctx, v, EVPN_COMMANDS.vni(vni));
+          const zv = await vtysh(ctx, v, EVPN_COMMANDS.vni(vni), ZebraVniSchema);
           const bad: string[] = [];
-          if (z.vni !== vni) return `zebra knows no VNI ${vni}`;
-          if (z.vtepIp !== loopbackOf(t, v)) bad.push(`local VTEP ${z.vtepIp}, expected ${loopbackOf(t, v)}`);
-          if (z.vxlanInterface !== device) bad.push(`VXLAN device ${z.vxlanInterface}`);
-          if (z.sviInterface !== bridge) bad.push(`SVI ${z.sviInterface ?? "none"}, expected ${bridge}`);
+          if (zv.vni !== vni) return `zebra knows no VNI ${vni}`;
+          if (zv.vtepIp !== loopbackOf(t, v))
+            bad.push(`local VTEP ${zv.vtepIp}, expected ${loopbackOf(t, v)}`);
+          if (zv.vxlanInterface !== device) bad.push(`VXLAN device ${zv.vxlanInterface}`);
+          if (zv.sviInterface !== bridge) bad.push(`SVI ${zv.sviInterface ?? "none"}, expected ${bridge}`);
           const flood = setDiff(
-            (z.remoteVteps ?? []).map((r) => `${r.ip} ${r.flood}`),
+            (zv.remoteVteps ?? []).map((r) => `${r.ip} ${r.flood}`),
             vteps(t)
               .filter((n) => n.name !== v)
               .map((n) => `${n.loopback} HER`),
@@ -301,14 +271,6 @@ export function evpnFdb(t: Topology): Check {
   );
 }
 
-interface BridgeNeigh {
-  dst: string;
-  lladdr?: string;
-  state?: string[];
-  extern_learn?: unknown;
-  protocol?: string;
-}
-
 /**
  * The SVI's neighbour table, which the bridge's ND suppression answers from:
  * every remote host's address -> MAC installed by zebra (extern_learn), every
@@ -324,7 +286,7 @@ export function sviNeighbours(t: Topology): Check {
         async (v) => {
           const r = await ctx.exec(v, ["ip", "-j", "-6", "neigh", "show", "dev", br]);
           if (r.code !== 0) return `ip neigh exited ${r.code}: ${r.stderr.trim()}`;
-          const seen = (JSON.parse(r.stdout || "[]") as BridgeNeigh[])
+          const seen = parseJson(NeighSchema, r.stdout || "[]", `${v}: ip -j -6 neigh show dev ${br}`)
             .filter((e) => !e.dst.startsWith("fe80:"))
             .map((e) => `${e.dst}=${e.lladdr ?? ""}${"extern_learn" in e ? " (zebra)" : ""}`);
           return setDiff(
@@ -346,21 +308,32 @@ export interface Polling {
   intervalMs: number;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+class NotYet extends Error {}
 
-/** Polls `f` until it reports no problem or `ms` runs out; returns the last problems. */
+/** Polls `f` until it reports no problem or `ms` runs out; returns the last problems. An error from `f` ends it. */
 export async function until(
   ms: number,
   f: () => Promise<string[]>,
   intervalMs = 500,
 ): Promise<{ problems: string[]; ms: number }> {
   const start = Date.now();
-  for (;;) {
-    const problems = await f();
-    const took = Date.now() - start;
-    if (problems.length === 0 || took + intervalMs > ms) return { problems, ms: took };
-    await sleep(intervalMs);
-  }
+  let problems: string[] = [];
+  let took = 0;
+  await pRetry(
+    async () => {
+      try {
+        problems = await f();
+      } catch (err) {
+        throw new AbortError(err instanceof Error ? err : String(err));
+      }
+      took = Date.now() - start;
+      if (problems.length > 0) throw new NotYet();
+    },
+    { retries: Infinity, factor: 1, minTimeout: intervalMs, shouldRetry: () => took + intervalMs <= ms },
+  ).catch((err: unknown) => {
+    if (!(err instanceof NotYet)) throw err;
+  });
+  return { problems, ms: took };
 }
 
 async function sh(ctx: CheckContext, node: string, script: string): Promise<void> {
@@ -378,7 +351,7 @@ async function macAt(
   const t = ctx.t;
   const states = new Map<string, ZebraMac | undefined>();
   for (const n of vteps(t)) {
-    const m = await vtysh<Record<string, ZebraMac>>(ctx, n.name, EVPN_COMMANDS.mac(t.vxlan.vni, mac));
+    const m = await vtysh(ctx, n.name, EVPN_COMMANDS.mac(t.vxlan.vni, mac), ZebraMacSchema);
     states.set(n.name, m[mac]);
   }
   const home = states.get(at);
@@ -429,9 +402,9 @@ export function hostMobility(
     quiet: true,
     name: `mobility: ${host.name}'s MAC moved behind ${via.vtep} gets a higher mobility sequence, every VTEP follows; and back`,
     async run(ctx) {
-      const before = (
-        await vtysh<Record<string, ZebraMac>>(ctx, host.vtep, EVPN_COMMANDS.mac(t.vxlan.vni, host.mac))
-      )[host.mac];
+      const before = (await vtysh(ctx, host.vtep, EVPN_COMMANDS.mac(t.vxlan.vni, host.mac), ZebraMacSchema))[
+        host.mac
+      ];
       if (before?.type !== "local")
         return { ok: false, detail: `${host.vtep}: ${host.mac} is not local to start with` };
       const seq0 = before.localSequence;
@@ -508,8 +481,10 @@ export function vtepGone(
   const routesLeft = async (ctx: CheckContext): Promise<string[]> => {
     const problems: string[] = [];
     for (const n of others) {
-      const imet = evpnRoutes(await vtysh(ctx, n.name, EVPN_COMMANDS.imet)).filter((r) => r.ip === loop);
-      const macip = evpnRoutes(await vtysh(ctx, n.name, EVPN_COMMANDS.macip)).filter((r) =>
+      const imet = evpnRoutes(await vtysh(ctx, n.name, EVPN_COMMANDS.imet, EvpnTableSchema)).filter(
+        (r) => r.ip === loop,
+      );
+      const macip = evpnRoutes(await vtysh(ctx, n.name, EVPN_COMMANDS.macip, EvpnTableSchema)).filter((r) =>
         r.paths.flat().some((p) => nextHop(p) === loop),
       );
       const fdb = (await vxlanFdb(ctx, n.name)).filter((e) => e.dst === loop);
@@ -522,7 +497,7 @@ export function vtepGone(
   const sessionsLeft = async (ctx: CheckContext): Promise<string[]> => {
     const problems: string[] = [];
     for (const r of routers(t)) {
-      const nb = await vtysh<Record<string, BgpNeighbor>>(ctx, r.name, EVPN_COMMANDS.neighbors);
+      const nb = await vtysh(ctx, r.name, EVPN_COMMANDS.neighbors, BgpNeighborsSchema);
       if (nb[loop]) problems.push(`${r.name} still has a session with ${loop} (${nb[loop].bgpState})`);
     }
     return problems;
@@ -530,7 +505,9 @@ export function vtepGone(
   const back = async (ctx: CheckContext): Promise<string[]> => {
     const problems: string[] = [];
     for (const n of others) {
-      const imet = evpnRoutes(await vtysh(ctx, n.name, EVPN_COMMANDS.imet)).filter((r) => r.ip === loop);
+      const imet = evpnRoutes(await vtysh(ctx, n.name, EVPN_COMMANDS.imet, EvpnTableSchema)).filter(
+        (r) => r.ip === loop,
+      );
       const flood = (await vxlanFdb(ctx, n.name)).some((e) => e.mac === ALL_ZEROS && e.dst === loop);
       if (!imet.length || !flood)
         problems.push(

@@ -5,19 +5,17 @@
  * JSON from any namespace) count every overflow: the checks must not have
  * caused one, or every other result is in doubt.
  */
+import { parseJson } from "../util/json";
+import { NtableSchema } from "./schemas";
 import type { Check, CheckContext } from "./types";
 
-interface NtableStats {
-  name: string;
-  table_fulls?: number;
-  entries?: number;
-  thresh3?: number;
-}
-
-export async function neighbourTable(ctx: CheckContext, node: string): Promise<Required<NtableStats>> {
+export async function neighbourTable(
+  ctx: CheckContext,
+  node: string,
+): Promise<{ name: string; table_fulls: number; entries: number; thresh3: number }> {
   const r = await ctx.exec(node, ["ip", "-s", "-j", "ntable", "show", "name", "ndisc_cache"]);
   if (r.code !== 0) throw new Error(`${node}: ip -s -j ntable show exited ${r.code}: ${r.stderr.trim()}`);
-  const t = (JSON.parse(r.stdout) as NtableStats[]).find(
+  const t = parseJson(NtableSchema, r.stdout, `${node}: ip -s -j ntable show`).find(
     (x) => x.name === "ndisc_cache" && "table_fulls" in x,
   );
   if (!t) throw new Error(`${node}: no ndisc_cache statistics in ip -s -j ntable show`);

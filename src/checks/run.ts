@@ -1,3 +1,4 @@
+import pRetry from "p-retry";
 import type { Check, CheckContext, CheckOutcome, CheckReport } from "./types";
 
 export interface RetryPolicy {
@@ -7,6 +8,13 @@ export interface RetryPolicy {
 }
 
 export const DEFAULT_RETRY: RetryPolicy = { timeoutMs: 30_000, intervalMs: 500 };
+
+/** An attempt that did not pass, carried through p-retry to the next one (or out, as the answer). */
+class Failed extends Error {
+  constructor(readonly outcome: CheckOutcome) {
+    super(outcome.detail);
+  }
+}
 
 /**
  * Retries one check until it passes or the bound runs out; the last failure is
@@ -19,23 +27,41 @@ export async function runCheck(
 ): Promise<CheckOutcome> {
   const deadline = Date.now() + policy.timeoutMs;
   let retry: unknown;
-  for (let attempt = 1; ; attempt++) {
-    let outcome: CheckOutcome;
-    try {
-      outcome = await check.run(ctx, retry);
-    } catch (err) {
-      outcome = { ok: false, detail: err instanceof Error ? err.message : String(err) };
-    }
-    if (outcome.ok || Date.now() + policy.intervalMs > deadline) {
-      const { retry: _left, ...result } = outcome;
-      return attempt > 1 && !result.ok
-        ? { ...result, detail: `${result.detail} (after ${attempt} attempts)` }
-        : result;
-    }
-    // A check that cannot say what failed is run whole again.
-    retry = outcome.retry;
-    await new Promise((r) => setTimeout(r, policy.intervalMs));
+  let attempts = 0;
+  let outcome: CheckOutcome;
+  try {
+    outcome = await pRetry(
+      async () => {
+        attempts++;
+        let o: CheckOutcome;
+        try {
+          o = await check.run(ctx, retry);
+        } catch (err) {
+          o = { ok: false, detail: err instanceof Error ? err.message : String(err) };
+        }
+        if (!o.ok) throw new Failed(o);
+        return o;
+      },
+      {
+        retries: Infinity,
+        factor: 1,
+        minTimeout: policy.intervalMs,
+        // A check that cannot say what failed is run whole again.
+        onFailedAttempt: ({ error }) => {
+          if (error instanceof Failed) retry = error.outcome.retry;
+        },
+        // Another attempt only if it starts within the bound.
+        shouldRetry: () => Date.now() + policy.intervalMs <= deadline,
+      },
+    );
+  } catch (err) {
+    if (!(err instanceof Failed)) throw err;
+    outcome = err.outcome;
   }
+  const { retry: _left, ...result } = outcome;
+  return attempts > 1 && !result.ok
+    ? { ...result, detail: `${result.detail} (after ${attempts} attempts)` }
+    : result;
 }
 
 /**

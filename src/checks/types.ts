@@ -1,10 +1,7 @@
 import type { Topology } from "../model";
+import type { ExecResult } from "../util/process";
 
-export interface ExecResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+export type { ExecResult };
 
 /** What a check may do: run a command in a lab node. Nothing of Docker leaks here. */
 export interface CheckContext {

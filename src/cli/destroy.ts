@@ -1,6 +1,6 @@
 /** Destroying a stack so that nothing is left: resources, state, and stray containers. */
 import { listContainers, removeContainer } from "../docker/containers";
-import type { RunResult } from "../util/proc";
+import type { ExecResult } from "../util/process";
 import { releaseStaleLocks } from "./locks";
 import { pulumi, stackExists, trackedContainers } from "./pulumi";
 
@@ -16,11 +16,11 @@ import { pulumi, stackExists, trackedContainers } from "./pulumi";
 export async function destroyStack(
   stack: string,
   opts: { keepConfig: boolean; inherit?: boolean },
-): Promise<{ destroy: RunResult | undefined; leftovers: number }> {
+): Promise<{ destroy: ExecResult | undefined; leftovers: number }> {
   const tracked = trackedContainers(stack);
   const labelled = await listContainers({ "vxlan-lab.stack": stack });
   await Promise.all(labelled.map((c) => removeContainer(c.id)));
-  let destroy: RunResult | undefined;
+  let destroy: ExecResult | undefined;
   if (await stackExists(stack)) {
     for (const m of releaseStaleLocks(stack)) process.stderr.write(`${m}\n`);
     destroy = await pulumi(["destroy", "--stack", stack, "--yes", "--skip-preview"], {

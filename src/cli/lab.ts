@@ -5,7 +5,7 @@ import { pinnedPulumiVersion, pulumiBinDir } from "../bootstrap/pulumi";
 import { engineAddress, engineAnswers } from "../docker/client";
 import { topologySvg } from "../graph/svg";
 import { REPO_ROOT } from "../util/paths";
-import { run } from "../util/proc";
+import { run } from "../util/process";
 import { variantFor } from "../../variants";
 import { runCli, type Actions } from "./args";
 import { runCapture } from "./capture";

@@ -8,14 +8,18 @@
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
+import { z } from "zod";
 import { DEFAULTS } from "../model";
+import { parseJson } from "../util/json";
 import { backendPath } from "./pulumi";
 
-export interface LockInfo {
-  pid: number;
-  hostname: string;
-  timestamp?: string;
-}
+/** A lock file of the local backend: who took it, where. */
+const LockInfoSchema = z.looseObject({
+  pid: z.number(),
+  hostname: z.string(),
+  timestamp: z.string().optional(),
+});
+export type LockInfo = z.output<typeof LockInfoSchema>;
 
 /** Pure: a lock is stale when it was taken on this host by a process that is gone. */
 export function isStale(lock: LockInfo, here: string, alive: (pid: number) => boolean): boolean {
@@ -41,7 +45,7 @@ export function releaseStaleLocks(stack: string, dir = lockDir(stack)): string[]
   for (const f of readdirSync(dir).filter((n) => n.endsWith(".json"))) {
     let lock: LockInfo;
     try {
-      lock = JSON.parse(readFileSync(join(dir, f), "utf8")) as LockInfo;
+      lock = parseJson(LockInfoSchema, readFileSync(join(dir, f), "utf8"), join(dir, f));
     } catch {
       continue;
     }

@@ -1,17 +1,19 @@
 /** Runs the pinned Pulumi CLI against this repo's local state backend. */
 import { pinnedPulumiVersion, pulumiBinDir, quietEnv } from "../bootstrap/pulumi";
 import { REPO_ROOT } from "../util/paths";
-import { run, type RunResult } from "../util/proc";
+import { run, type ExecResult } from "../util/process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { z } from "zod";
 import { DEFAULTS } from "../model";
+import { parseJson } from "../util/json";
 
 export function pulumiEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   const env = quietEnv(base);
   return { ...env, PATH: `${pulumiBinDir(pinnedPulumiVersion())}:${env.PATH ?? ""}` };
 }
 
-export function pulumi(args: readonly string[], opts: { inherit?: boolean } = {}): Promise<RunResult> {
+export function pulumi(args: readonly string[], opts: { inherit?: boolean } = {}): Promise<ExecResult> {
   return run("pulumi", [...args, "--non-interactive"], {
     cwd: REPO_ROOT,
     env: pulumiEnv(),
@@ -41,12 +43,30 @@ export async function stackExists(stack: string): Promise<boolean> {
   return existsSync(stateFile(stack));
 }
 
+/** A stack's state file in the local backend, the parts read: its resources' types and names. */
+const StateFileSchema = z.looseObject({
+  checkpoint: z
+    .looseObject({
+      latest: z
+        .looseObject({
+          resources: z
+            .array(
+              z.looseObject({
+                type: z.string(),
+                outputs: z.looseObject({ name: z.string().optional() }).optional(),
+              }),
+            )
+            .optional(),
+        })
+        .optional(),
+    })
+    .optional(),
+});
+
 /** Names of the containers the stack's last saved state holds (read straight from the local backend). */
 export function trackedContainers(stack: string): Set<string> {
   if (!existsSync(stateFile(stack))) return new Set();
-  const state = JSON.parse(readFileSync(stateFile(stack), "utf8")) as {
-    checkpoint?: { latest?: { resources?: { type: string; outputs?: { name?: string } }[] } };
-  };
+  const state = parseJson(StateFileSchema, readFileSync(stateFile(stack), "utf8"), stateFile(stack));
   return new Set(
     (state.checkpoint?.latest?.resources ?? [])
       .filter((r) => r.type.endsWith(":Container"))

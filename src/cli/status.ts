@@ -1,4 +1,7 @@
 /** Every running stack of this project, its nodes and their health, read from the engine and JSON state. */
+import { z } from "zod";
+import { AgentStatusSchema } from "../agent/status";
+import { BgpNeighborsSchema } from "../checks/schemas";
 import { docker } from "../docker/client";
 import { exec } from "../docker/exec";
 import { DEFAULTS, LABEL_PREFIX, VXLAN } from "../model";
@@ -30,25 +33,32 @@ export interface StackStatus {
   nodes: NodeStatus[];
 }
 
-const json = <T>(s: string, fallback: T): T => {
+const EtcdHealthSchema = z.array(z.looseObject({ health: z.boolean().optional() }));
+const Ospf6NeighborsSchema = z.looseObject({
+  neighbors: z.array(z.looseObject({ state: z.string() })).optional(),
+});
+
+/** Status is best effort: output that is not JSON of that shape reads as nothing. */
+function lenient<S extends z.ZodType>(schema: S, text: string, fallback: z.output<S>): z.output<S> {
   try {
-    return JSON.parse(s) as T;
+    const r = schema.safeParse(JSON.parse(text));
+    return r.success ? r.data : fallback;
   } catch {
     return fallback;
   }
-};
+}
 
 async function nodeHealth(n: NodeStatus): Promise<NodeStatus> {
   // Hosts and the wiring helper run nothing to ask after.
   if (!n.running || n.kind === "host" || n.kind === "wiring") return n;
   if (n.kind === "registry") {
     const r = await exec(n.container, ["etcdctl", "endpoint", "health", "-w", "json"]);
-    return { ...n, etcd: json<{ health?: boolean }[]>(r.stdout, [])[0]?.health === true };
+    return { ...n, etcd: lenient(EtcdHealthSchema, r.stdout, [])[0]?.health === true };
   }
   if (n.kind === "agent") {
     const r = await exec(n.container, ["cat", AGENT_FILES.status]);
-    const st = json<{ registry?: string; rssBytes?: number }>(r.stdout, {});
-    return { ...n, agent: { registry: st.registry ?? "no status", rssBytes: st.rssBytes ?? 0 } };
+    const st = lenient(AgentStatusSchema.nullable(), r.stdout, null);
+    return { ...n, agent: { registry: st?.registry ?? "no status", rssBytes: st?.rssBytes ?? 0 } };
   }
   const frr = await exec(n.container, [
     "sh",
@@ -56,7 +66,7 @@ async function nodeHealth(n: NodeStatus): Promise<NodeStatus> {
     "pgrep -x zebra >/dev/null && pgrep -x ospf6d >/dev/null",
   ]);
   const ospf = await exec(n.container, ["vtysh", "-c", "show ipv6 ospf6 neighbor json"]);
-  const neighbors = json<{ neighbors?: { state: string }[] }>(ospf.stdout, {}).neighbors ?? [];
+  const neighbors = lenient(Ospf6NeighborsSchema, ospf.stdout, {}).neighbors ?? [];
   const out: NodeStatus = {
     ...n,
     frr: frr.code === 0,
@@ -67,7 +77,7 @@ async function nodeHealth(n: NodeStatus): Promise<NodeStatus> {
     out.vxlan = (await exec(n.container, ["ip", "-j", "link", "show", VXLAN.device])).code === 0;
   if ((await exec(n.container, ["pgrep", "-x", "bgpd"])).code === 0) {
     const bgp = await exec(n.container, ["vtysh", "-c", "show bgp neighbors json"]);
-    const peers = Object.values(json<Record<string, { bgpState?: string }>>(bgp.stdout, {}));
+    const peers = Object.values(lenient(BgpNeighborsSchema, bgp.stdout, {}));
     out.bgpPeers = peers.length;
     out.bgpEstablished = peers.filter((p) => p.bgpState === "Established").length;
   }

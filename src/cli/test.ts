@@ -4,8 +4,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ensureChromium } from "../bootstrap/browser";
 import { runSteps } from "../bootstrap/steps";
+import { z } from "zod";
+import { parseJson } from "../util/json";
 import { REPO_ROOT } from "../util/paths";
-import { run } from "../util/proc";
+import { run } from "../util/process";
 
 const npx = (args: string[]) => run("npx", args, { cwd: REPO_ROOT, inherit: true });
 
@@ -39,10 +41,11 @@ export async function runTests(args: string[]): Promise<number> {
     let passed = 0;
     let failed = 0;
     try {
-      const j = JSON.parse(readFileSync(report, "utf8")) as {
-        numPassedTests: number;
-        numFailedTests: number;
-      };
+      const j = parseJson(
+        z.looseObject({ numPassedTests: z.number(), numFailedTests: z.number() }),
+        readFileSync(report, "utf8"),
+        `vitest's JSON report ${report}`,
+      );
       passed = j.numPassedTests;
       failed = j.numFailedTests;
     } catch {

@@ -1,12 +1,9 @@
 /** Commands in a running container, over the engine API: whole, as a script, or line by line. */
 import { PassThrough, type Duplex } from "node:stream";
+import type { ExecResult } from "../util/process";
 import { docker } from "./client";
 
-export interface ExecResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+export type { ExecResult };
 
 async function start(container: string, cmd: string[], stdin: boolean) {
   const engine = docker();

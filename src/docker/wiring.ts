@@ -6,6 +6,8 @@
  * is one exec in it: no container per link, nothing assumed about where the
  * program runs. Knows nothing of VXLAN.
  */
+import { z } from "zod";
+import { parseJson } from "../util/json";
 import { Coalescer } from "./batch";
 import { exec, runScript } from "./exec";
 
@@ -126,18 +128,22 @@ export function readScript(pids: readonly number[]): string {
     .join("\n");
 }
 
-export interface IfaceState {
-  ifname: string;
-  mtu: number;
-  operstate?: string;
-}
+/** `ip -j link show` in one pid's namespace, or null when that namespace could not be entered. */
+const LinkShowSchema = z
+  .array(z.looseObject({ ifname: z.string(), mtu: z.number(), operstate: z.string().optional() }))
+  .nullable();
+export type IfaceState = NonNullable<z.output<typeof LinkShowSchema>>[number];
 
 export function parseRead(stdout: string): Map<number, IfaceState[] | null> {
   const out = new Map<number, IfaceState[] | null>();
   for (const line of stdout.split("\n")) {
     const sp = line.indexOf(" ");
     if (sp < 0) continue;
-    out.set(Number(line.slice(0, sp)), JSON.parse(line.slice(sp + 1)) as IfaceState[] | null);
+    const pid = line.slice(0, sp);
+    out.set(
+      Number(pid),
+      parseJson(LinkShowSchema, line.slice(sp + 1), `ip -j link show in pid ${pid}'s namespace`),
+    );
   }
   return out;
 }

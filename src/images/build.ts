@@ -5,9 +5,9 @@ import type Dockerode from "dockerode";
 import { build as esbuild } from "esbuild";
 import { docker } from "../docker/client";
 import { debianMirror } from "../bootstrap/host";
-import { runOk } from "../util/proc";
-import { REPO_ROOT } from "../util/paths";
+import { runOk } from "../util/process";
 import {
+  bundleOptions,
   definitionHash,
   IMAGE_NAMES,
   imageRepo,
@@ -96,7 +96,7 @@ export async function buildImage(def: ImageDefinition, ref: string): Promise<num
     // A copy keeps the files' modes: scripts stay executable without a RUN step.
     cpSync(def.dir, context, { recursive: true });
     for (const [out, entry] of Object.entries(def.spec.bundles)) {
-      await bundle(join(REPO_ROOT, entry), join(context, out));
+      await esbuild({ ...bundleOptions(entry), outfile: join(context, out) });
     }
     const stream = await engine.buildImage(
       { context, src: [...def.files.map((f) => f.path), ...Object.keys(def.spec.bundles)] },
@@ -113,19 +113,6 @@ export async function buildImage(def: ImageDefinition, ref: string): Promise<num
       .remove({ noprune: true })
       .catch(() => undefined);
   }
-}
-
-/** One self-contained script for Node 20, nothing to install beside it. */
-async function bundle(entry: string, outfile: string): Promise<void> {
-  await esbuild({
-    entryPoints: [entry],
-    outfile,
-    bundle: true,
-    platform: "node",
-    target: "node20",
-    format: "cjs",
-    logLevel: "error",
-  });
 }
 
 export function parseVersions(text: string): Record<string, string> {

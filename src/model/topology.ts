@@ -4,11 +4,9 @@ import {
   LABEL_PREFIX,
   LIMITS,
   MULTICAST_MAX_VTEPS,
-  PROJECT_NAME,
   REGISTRY,
   RSC_GATEWAYS,
   RSC_PREFIX,
-  STACK_NAME,
   SYSCTLS,
   VXLAN,
   VXLAN_OVERHEAD,
@@ -25,29 +23,14 @@ import type {
   RegistryParams,
   Topology,
 } from "./types";
+import { specFieldProblems } from "./config";
 import { validateTopology } from "./validate";
-import { VARIANTS, isDynamic, isVariant, type VariantName } from "./variants";
+import { isDynamic, isVariant, type VariantName } from "./variants";
 
 const hex = (n: number): string => n.toString(16);
 
 function show(value: unknown): string {
   return typeof value === "string" ? JSON.stringify(value) : String(value);
-}
-
-function isIntIn(value: unknown, range: { min: number; max: number }): value is number {
-  return typeof value === "number" && Number.isInteger(value) && value >= range.min && value <= range.max;
-}
-
-function checkInt(
-  problems: string[],
-  key: string,
-  value: unknown,
-  range: { min: number; max: number },
-  why = "",
-): value is number {
-  if (isIntIn(value, range)) return true;
-  problems.push(`${key} must be an integer from ${range.min} to ${range.max}${why}, got ${show(value)}`);
-  return false;
 }
 
 interface CheckedSpec {
@@ -60,29 +43,18 @@ interface CheckedSpec {
   placement: number[];
 }
 
-/** Every problem in the spec, collected; returns the checked values only when there are none. */
+/**
+ * Every problem in the spec, collected: each field against its schema
+ * (config.ts), then the checks across fields that passed. Returns the checked
+ * values only when there are none.
+ */
 function checkSpec(spec: LabSpec): { problems: string[]; checked?: CheckedSpec } {
-  const problems: string[] = [];
-
-  const project = spec.project ?? DEFAULTS.project;
-  if (typeof project !== "string" || !PROJECT_NAME.test(project)) {
-    problems.push(
-      `project name ${show(project)} is invalid; it must match ${PROJECT_NAME} (letters, digits, "_", "." or "-")`,
-    );
-  }
-  if (typeof spec.stack !== "string" || !STACK_NAME.test(spec.stack)) {
-    problems.push(
-      `stack name ${show(spec.stack)} is invalid; it must match ${STACK_NAME} ` +
-        `(1 to 31 lower-case letters, digits or "-", not starting with "-") because it is part of container names`,
-    );
-  }
-  const variantOk = typeof spec.variant === "string" && isVariant(spec.variant);
-  if (!variantOk) {
-    problems.push(`unknown variant ${show(spec.variant)}; valid variants: ${VARIANTS.join(", ")}`);
-  }
-
+  const { problems, bad } = specFieldProblems(spec);
+  const ok = (key: keyof LabSpec) => !bad.has(key);
+  const variantOk = ok("variant");
   const vteps = spec.vteps ?? DEFAULTS.vteps;
-  const vtepsOk = checkInt(problems, "vteps", vteps, LIMITS.vteps);
+  const vtepsOk = ok("vteps");
+
   // Every router is a PIM router on its link to each VTEP, on lo and on its
   // register interface; Linux has 32 IPv6 multicast interfaces (MAXMIFS) per
   // namespace, so the links of VTEPs past 30 never carry the group (measured
@@ -92,49 +64,22 @@ function checkSpec(spec: LabSpec): { problems: string[]; checked?: CheckedSpec }
       `variant multicast supports at most ${MULTICAST_MAX_VTEPS} VTEPs, got ${vteps}: each router needs a multicast interface (MIF) per VTEP link plus lo and its PIM register interface, and the kernel allows 32 per namespace (MAXMIFS)`,
     );
   }
-  const routers = spec.routers ?? DEFAULTS.routers;
-  checkInt(problems, "routers", routers, LIMITS.routers);
-  const mtu = spec.mtu ?? DEFAULTS.mtu;
-  checkInt(
-    problems,
-    "mtu",
-    mtu,
-    LIMITS.mtu,
-    ` (underlay link MTU; VXLAN over IPv6 takes ${VXLAN_OVERHEAD} bytes and the overlay needs at least 1280)`,
-  );
 
   let placement: number[] | undefined;
-  const perVtep = LIMITS.hostsPerVtep;
   if (spec.hostsPerVtep !== undefined && spec.placement !== undefined) {
     problems.push(
       "hostsPerVtep and placement are mutually exclusive; set hostsPerVtep (same count behind every VTEP) " +
         "or placement (one count per VTEP, e.g. [1,2,1]), not both",
     );
   } else if (spec.placement !== undefined) {
-    const given: unknown = spec.placement;
-    if (!Array.isArray(given)) {
+    if (vtepsOk && Array.isArray(spec.placement) && spec.placement.length !== vteps) {
       problems.push(
-        `placement must be a list of host counts, one per VTEP (e.g. [1,2,1]), got ${show(given)}`,
+        `placement has ${spec.placement.length} entries but vteps is ${vteps}; give one host count per VTEP`,
       );
-    } else {
-      const entries: unknown[] = given;
-      const bad = entries.filter((n) => !isIntIn(n, perVtep));
-      if (bad.length > 0) {
-        problems.push(
-          `placement entries must be integers from ${perVtep.min} to ${perVtep.max} (got ${bad.map(show).join(", ")})`,
-        );
-      }
-      if (vtepsOk && entries.length !== vteps) {
-        problems.push(
-          `placement has ${entries.length} entries but vteps is ${vteps}; give one host count per VTEP`,
-        );
-      }
-      if (bad.length === 0) placement = entries.filter((n): n is number => typeof n === "number");
     }
+    if (ok("placement")) placement = [...spec.placement];
   } else if (spec.hostsPerVtep !== undefined) {
-    if (checkInt(problems, "hostsPerVtep", spec.hostsPerVtep, perVtep) && vtepsOk) {
-      placement = Array<number>(vteps).fill(spec.hostsPerVtep);
-    }
+    if (ok("hostsPerVtep") && vtepsOk) placement = Array<number>(vteps).fill(spec.hostsPerVtep);
   } else if (vtepsOk) {
     placement =
       vteps === DEFAULTS.seedPlacement.length ? [...DEFAULTS.seedPlacement] : Array<number>(vteps).fill(1);
@@ -156,16 +101,16 @@ function checkSpec(spec: LabSpec): { problems: string[]; checked?: CheckedSpec }
     }
   }
 
-  if (problems.length > 0 || placement === undefined) return { problems };
+  if (problems.length > 0 || placement === undefined || !isVariant(spec.variant)) return { problems };
   return {
     problems,
     checked: {
-      project,
+      project: spec.project ?? DEFAULTS.project,
       stack: spec.stack,
-      variant: spec.variant as VariantName,
+      variant: spec.variant,
       vteps,
-      routers,
-      mtu,
+      routers: spec.routers ?? DEFAULTS.routers,
+      mtu: spec.mtu ?? DEFAULTS.mtu,
       placement,
     },
   };

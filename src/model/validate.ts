@@ -1,9 +1,11 @@
+import { z } from "zod";
 import { RSC_PREFIX } from "./constants";
 import { addressValue, formatIPv6, inPrefix, prefixOf } from "./ipv6";
 import type { Topology } from "./types";
 
-const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
-const DOTTED_QUAD = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
+// The formats come from zod; the messages stay ours (they name the owner and an example).
+const MAC = z.mac({ delimiter: ":" });
+const ROUTER_ID = z.ipv4();
 
 interface Owned {
   value: bigint;
@@ -50,7 +52,7 @@ export function validateTopology(t: Topology): string[] {
     ),
   );
   for (const n of t.nodes) {
-    if (n.routerId !== undefined && !DOTTED_QUAD.test(n.routerId)) {
+    if (n.routerId !== undefined && !ROUTER_ID.safeParse(n.routerId).success) {
       problems.push(`${n.name} router ID ${JSON.stringify(n.routerId)} is not a dotted quad like 10.0.1.1`);
     }
   }
@@ -64,7 +66,7 @@ export function validateTopology(t: Topology): string[] {
     ),
   ];
   for (const m of macs) {
-    if (!MAC.test(m.key))
+    if (!MAC.safeParse(m.key).success)
       problems.push(`${m.owner} MAC ${JSON.stringify(m.raw)} is not like 50:54:33:00:00:08`);
   }
   problems.push(

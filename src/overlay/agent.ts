@@ -3,12 +3,14 @@
  * picks the config up, a wait until it serves; and the host's announcement
  * that lets its VTEP learn it. Pure.
  */
+import type { z } from "zod";
+import type { AgentConfigSchema, AgentMode } from "../agent/config";
 import { getNode, type OverlayHost, type Topology } from "../model";
 import { writeFile } from "../underlay/commands";
 import { bareAddress, vtepBase, type VxlanOptions } from "./commands";
 import { merge, perVtep } from "./variant";
 
-export type AgentMode = "l2" | "nd";
+export type { AgentMode };
 
 export const AGENT_FILES = {
   config: "/etc/vxlan-agent/config.json",
@@ -17,7 +19,7 @@ export const AGENT_FILES = {
 } as const;
 
 /** What the agent of one VTEP is told; it learns everything else from the kernel and the registry. */
-export function agentConfig(t: Topology, vtep: string, mode: AgentMode) {
+export function agentConfig(t: Topology, vtep: string, mode: AgentMode): z.input<typeof AgentConfigSchema> {
   const r = t.registry;
   if (!r) throw new Error(`variant ${t.variant} has no registry, so no agent`);
   const v = getNode(t, vtep);

@@ -4,7 +4,9 @@
  * its route table as JSON a few times a second from one exec, all VTEPs at
  * once, and the deadline holds inside the wait, not between rounds.
  */
+import { z } from "zod";
 import { watchLines } from "../docker/exec";
+import { parseJson } from "../util/json";
 
 export interface VtepTarget {
   node: string;
@@ -12,10 +14,8 @@ export interface VtepTarget {
   loopback: string;
 }
 
-interface Route {
-  dst: string;
-  type?: string;
-}
+/** `ip -j -6 route show`, the fields read. */
+const RoutesSchema = z.array(z.looseObject({ dst: z.string(), type: z.string().optional() }));
 
 /** Pure: the loopbacks and prefixes a VTEP's route table (`ip -j -6 route show`) lacks. */
 export function missingRoutes(
@@ -24,7 +24,7 @@ export function missingRoutes(
   all: readonly VtepTarget[],
   services: readonly string[] = [],
 ): string[] {
-  const routes = JSON.parse(routesJson) as Route[];
+  const routes = parseJson(RoutesSchema, routesJson, `${self.node}: ip -j -6 route show`);
   const have = new Set(
     routes
       .filter((r) => r.type === undefined || r.type === "unicast")

@@ -7,7 +7,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { execa, type ResultPromise } from "execa";
+import { execa, type ExecaChildProcess } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pulumi } from "../../src/cli/pulumi";
 import { REPO_ROOT } from "../../src/util/paths";
@@ -20,7 +20,7 @@ const s1 = `vxlab-${stack}-s1`;
 const lab = (args: string[]) => execa(LAB, args, { reject: false, stdin: "ignore" });
 
 /** Resolves with everything the process wrote so far once `re` matches it. */
-function waitFor(p: ResultPromise, re: RegExp): Promise<string> {
+function waitFor(p: ExecaChildProcess, re: RegExp): Promise<string> {
   let seen = "";
   return new Promise((resolve, reject) => {
     const on = (d: Buffer) => {

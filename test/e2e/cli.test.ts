@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../../src/util/paths";
-import { run } from "../../src/util/proc";
+import { run } from "../../src/util/process";
 
 const lab = (args: string[], env: NodeJS.ProcessEnv = {}) =>
   run(join(REPO_ROOT, "scripts/lab"), args, { env: { ...process.env, ...env } });

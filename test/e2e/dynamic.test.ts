@@ -3,9 +3,12 @@
  * a registry outage, a killed agent, a burst of misses for unknown MACs.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { agentStatus, type AgentStatus } from "../../src/checks/agent";
+import type { AgentStatus } from "../../src/agent/status";
+import { agentStatus } from "../../src/checks/agent";
+import { NeighSchema } from "../../src/checks/schemas";
 import type { CheckContext } from "../../src/checks/types";
 import { getNode, resolveTopology } from "../../src/model";
+import { parseJson } from "../../src/util/json";
 import { exec, ok, teardown, up } from "./lab";
 
 const stack = "e2e-dynamic-faults";
@@ -104,9 +107,11 @@ describe("agent restart", () => {
         (x) => x,
       ),
     ).toBe(true);
-    const neigh = JSON.parse(
+    const neigh = parseJson(
+      NeighSchema,
       (await ctx.exec("S1", ["ip", "-j", "-6", "neigh", "show", H4, "dev", t.vxlan.device])).stdout,
-    ) as { dst: string; extern_learn?: null }[];
+      "S1: ip -j -6 neigh show",
+    );
     expect(neigh.map((n) => [n.dst, "extern_learn" in n])).toEqual([[H4, true]]);
   });
 });

@@ -4,10 +4,11 @@
  * like to the lab, without a second machine. Images reach it by the engine
  * API's save and load (no registry), once.
  */
-import { spawn } from "node:child_process";
 import { closeSync, mkdirSync, openSync, readFileSync } from "node:fs";
 import type Dockerode from "dockerode";
-import { sleep, which } from "../../src/util/proc";
+import { setTimeout as sleep } from "node:timers/promises";
+import { execa } from "execa";
+import { which } from "../../src/util/process";
 
 export const ENGINE2 = {
   socket: "/run/vxlan-lab-engine2.sock",
@@ -39,7 +40,7 @@ export async function startEngine2(): Promise<() => Promise<void>> {
   if (!dockerd) throw new Error("dockerd is not installed: `scripts/lab bootstrap` installs it");
   mkdirSync(ENGINE2.dataRoot, { recursive: true });
   const fd = openSync(ENGINE2.log, "a");
-  const child = spawn(
+  const child = execa(
     dockerd,
     [
       `--host=unix://${ENGINE2.socket}`,
@@ -52,7 +53,7 @@ export async function startEngine2(): Promise<() => Promise<void>> {
       "--bridge=none",
       "--iptables=false",
     ],
-    { detached: true, stdio: ["ignore", fd, fd] },
+    { detached: true, cleanup: false, reject: false, stdio: ["ignore", fd, fd] },
   );
   closeSync(fd);
   child.unref();

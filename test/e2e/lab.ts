@@ -2,7 +2,9 @@
 import { pulumi, selectStack } from "../../src/cli/pulumi";
 import { destroyStack } from "../../src/cli/destroy";
 import { listContainers } from "../../src/docker/containers";
+import { z } from "zod";
 import { exec } from "../../src/docker/exec";
+import { parseJson } from "../../src/util/json";
 
 export { exec };
 
@@ -27,7 +29,7 @@ export const containersOf = (stack: string) => listContainers({ "vxlan-lab.stack
 export async function stackOutputs(stack: string): Promise<Record<string, unknown>> {
   const r = await pulumi(["stack", "output", "--stack", stack, "--json"]);
   if (r.code !== 0) throw new Error(r.stderr);
-  return JSON.parse(r.stdout) as Record<string, unknown>;
+  return parseJson(z.record(z.string(), z.unknown()), r.stdout, `pulumi stack output ${stack}`);
 }
 
 /** Fails the test with Pulumi's own output when a command did not succeed. */

@@ -6,7 +6,10 @@ import { docker } from "../../src/docker/client";
 import { createContainer, removeContainer } from "../../src/docker/containers";
 import { exec } from "../../src/docker/exec";
 import { imageRef } from "../../src/images/definition";
+import { z } from "zod";
+import { EtcdRangeSchema } from "../../src/checks/schemas";
 import { CAPABILITIES } from "../../src/model";
+import { parseJson } from "../../src/util/json";
 
 const ipv6 = { "net.ipv6.conf.all.disable_ipv6": "0", "net.ipv6.conf.default.disable_ipv6": "0" };
 const smoke = ["vxlab-smoke-frr", "vxlab-smoke-host", "vxlab-smoke-registry", "vxlab-smoke-agent"];
@@ -26,7 +29,8 @@ describe("pulumi", () => {
     await selectStack("unicast-static-default");
     const r = await pulumi(["preview", "--stack", "unicast-static-default", "--json"]);
     expect(r.code, r.stderr).toBe(0);
-    const steps = (JSON.parse(r.stdout) as { steps: { urn: string; op: string }[] }).steps;
+    const preview = z.looseObject({ steps: z.array(z.looseObject({ urn: z.string(), op: z.string() })) });
+    const steps = parseJson(preview, r.stdout, "pulumi preview --json").steps;
     // The seed's 9 nodes and the one wiring helper that makes every link.
     const containers = steps
       .filter((s) => s.urn.includes("vxlan-lab:Container"))
@@ -113,10 +117,12 @@ describe("images", () => {
     expect(start.code, start.stderr).toBe(0);
     const put = await exec(smoke[2]!, ["etcdctl", "put", "/smoke", "ok"]);
     expect(put.code, put.stderr).toBe(0);
-    const got = JSON.parse((await exec(smoke[2]!, ["etcdctl", "get", "/smoke", "-w", "json"])).stdout) as {
-      kvs: { value: string }[];
-    };
-    expect(Buffer.from(got.kvs[0]?.value ?? "", "base64").toString()).toBe("ok");
+    const got = parseJson(
+      EtcdRangeSchema,
+      (await exec(smoke[2]!, ["etcdctl", "get", "/smoke", "-w", "json"])).stdout,
+      "etcdctl get -w json",
+    );
+    expect(Buffer.from(got.kvs?.[0]?.value ?? "", "base64").toString()).toBe("ok");
   });
 
   it("agent image: the bundled agent runs on Debian's Node and refuses a bad config, naming it", async () => {

@@ -9,7 +9,7 @@ import { checkStack } from "../../src/cli/check";
 import type { StackStatus } from "../../src/cli/status";
 import { resolveTopology } from "../../src/model";
 import { REPO_ROOT } from "../../src/util/paths";
-import { run } from "../../src/util/proc";
+import { run } from "../../src/util/process";
 import { variantFor } from "../../variants";
 import { containersOf, ok, teardown, up } from "./lab";
 

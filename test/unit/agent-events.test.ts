@@ -20,6 +20,7 @@ describe("addresses", () => {
       "10.0.0.1",
       "fe80::1%eth0",
       "::1.2.3.256",
+      "2001:db8::1/64",
     ]) {
       expect(parseIpv6(bad)).toBeUndefined();
     }
@@ -36,7 +37,8 @@ describe("addresses", () => {
   });
   it("publishes global addresses only", () => {
     expect(isPublishableIpv6("2001:db8:ff::10")).toBe(true);
-    for (const no of ["::", "::1", "fe80::1", "ff02::1"]) expect(isPublishableIpv6(no)).toBe(false);
+    for (const no of ["::", "::1", "fe80::1", "febf::1", "ff02::1"])
+      expect(isPublishableIpv6(no)).toBe(false);
   });
 });
 

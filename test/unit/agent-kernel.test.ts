@@ -59,9 +59,9 @@ describe("nft learning table", () => {
       if (line.startsWith("nft -j list set")) {
         return listed === undefined
           ? Promise.reject(new Error("nft: Error: No such file or directory"))
-          : Promise.resolve({ stdout: listed, stderr: "" });
+          : Promise.resolve({ code: 0, stdout: listed, stderr: "" });
       }
-      return Promise.resolve({ stdout: "", stderr: "" });
+      return Promise.resolve({ code: 0, stdout: "", stderr: "" });
     };
     return { exec, calls };
   }

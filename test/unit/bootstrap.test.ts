@@ -1,4 +1,5 @@
-import { readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { decideEngine, type EngineFacts } from "../../src/bootstrap/engine";
@@ -156,6 +157,27 @@ describe("images", () => {
     expect(definitionHash(changed)).not.toBe(definitionHash(agent.hashInputs));
     expect(imageRef("agent")).toBe(`vxlan-lab/agent:${definitionHash(agent.hashInputs)}`);
     expect(readDefinition("registry").spec.packages).toContain("etcd-server");
+  });
+  it("puts every file the agent bundle is made of in its tag: shared sources and the libraries too", () => {
+    const paths = readDefinition("agent").hashInputs.map((f) => f.path);
+    expect(paths).toContain("bundle-source/src/util/json.ts");
+    for (const lib of ["ip-address", "zod", "execa"]) {
+      expect(paths.some((p) => p.startsWith(`bundle-source/node_modules/${lib}/`))).toBe(true);
+    }
+    // Only what the bundle pulls in: the CLI's sources are not part of the agent.
+    expect(paths.some((p) => p.startsWith("bundle-source/src/cli/"))).toBe(false);
+  });
+  it("rejects an image.json with a missing or unknown field, naming the file and the field", () => {
+    const dir = mkdtempSync(join(tmpdir(), "libs-image-"));
+    mkdirSync(join(dir, "frr"));
+    writeFileSync(
+      join(dir, "frr", "image.json"),
+      JSON.stringify({ description: "x", suite: "trixie", pakages: [] }),
+    );
+    expect(() => readDefinition("frr", dir)).toThrow(
+      /frr\/image.json is not what was expected:[\s\S]*packages[\s\S]*pakages/,
+    );
+    rmSync(dir, { recursive: true });
   });
   it("reads package versions from dpkg-query output", () => {
     expect(parseVersions("frr 10.3-3+deb13u1\niproute2 6.15.0-1\n")).toEqual({

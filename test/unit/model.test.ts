@@ -420,6 +420,16 @@ describe("validateTopology on hand-corrupted topologies", () => {
     expect(text).toContain('S1 loopback address "2001:db8::zz" is not a valid IPv6 address');
   });
 
+  it("catches a MAC and a router ID that are not written as such", () => {
+    const t = seed();
+    const h1 = t.hosts[0];
+    if (h1) h1.mac = "50:54:33:00:00:zz";
+    getNode(t, "S3").routerId = "10.0.1";
+    const text = validateTopology(t).join("\n");
+    expect(text).toContain('H1 MAC "50:54:33:00:00:zz" is not like 50:54:33:00:00:08');
+    expect(text).toContain('S3 router ID "10.0.1" is not a dotted quad like 10.0.1.1');
+  });
+
   it("catches a host attached to a port that is not cabled to it", () => {
     const t = seed();
     const h1 = t.hosts[0];
@@ -492,6 +502,7 @@ describe("ipv6 helper", () => {
     ["1::", "1::"],
     ["FF05::100", "ff05::100"],
     ["::ffff:192.0.2.1", "::ffff:c000:201"],
+    ["::192.0.2.1", "::c000:201"], // an IPv4 tail is just the low 32 bits, not a mapped address
     ["2001:db8:ffff:1::", "2001:db8:ffff:1::"],
   ])("normalises %s to %s", (input, output) => {
     expect(formatIPv6(parseIPv6(input))).toBe(output);
@@ -514,6 +525,7 @@ describe("ipv6 helper", () => {
     "1:2:3:4:5:6:7::8",
     "::1.2.3.256",
     "2001:db8::1/64",
+    "fe80::1%eth0",
   ])("rejects %j", (bad) => {
     expect(() => parseIPv6(bad)).toThrow(/invalid IPv6 address/);
   });
