@@ -35,7 +35,7 @@ function trim(key: string, json: unknown): unknown {
     return { kvs: (r.kvs ?? []).map(({ key, value, lease }) => ({ key, value, lease })) };
   }
   if (key.endsWith("status.json")) {
-    // The agent's status: the fields AgentStatus names.
+    // The agent's status: the fields the checks read (CheckedStatusSchema in src/checks/agent.ts).
     const s = json as Record<string, unknown>;
     const fields = ["pid", "registry", "misses", "resolved", "unknown", "installed", "rssBytes"];
     return Object.fromEntries(fields.filter((f) => f in s).map((f) => [f, s[f]]));

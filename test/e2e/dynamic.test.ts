@@ -3,7 +3,6 @@
  * a registry outage, a killed agent, a burst of misses for unknown MACs.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { AgentStatus } from "../../src/agent/status";
 import { agentStatus } from "../../src/checks/agent";
 import { NeighSchema } from "../../src/checks/schemas";
 import type { CheckContext } from "../../src/checks/types";
@@ -119,7 +118,7 @@ describe("agent restart", () => {
 describe("burst of unknown MACs", () => {
   it("leaves the agent up, counting, with bounded memory", async () => {
     const n = 2000;
-    const before: AgentStatus = await agentStatus(ctx, "S1");
+    const before = await agentStatus(ctx, "S1");
     // n static neighbours on H1, each to a MAC nobody registered, then one ping to each.
     const script = [
       `i=0; while [ $i -lt ${n} ]; do`,
