@@ -13,9 +13,9 @@ import { run, which } from "../util/proc";
 import { variantFor } from "../../variants";
 import { checkStack, printResult, stackTopology } from "./check";
 import { destroyStack } from "./destroy";
-import { releaseStaleLocks } from "./locks";
-import { pulumi, pulumiEnv, selectStack } from "./pulumi";
+import { pulumiEnv } from "./pulumi";
 import { labStatus, statusTable } from "./status";
+import { stackProblem, upStack } from "./up";
 
 export class UsageError extends Error {}
 
@@ -33,6 +33,19 @@ function variantArg(cmd: string, args: string[]): VariantName {
   if (v === undefined) throw new UsageError(`${cmd} needs a variant; ${variantList}`);
   if (!isVariant(v)) throw new UsageError(`unknown variant "${v}"; ${variantList}`);
   return v;
+}
+
+/** The variant, and the stack: --stack NAME, or the variant's own. */
+function variantAndStack(cmd: string, args: string[]): [VariantName, string] {
+  const i = args.indexOf("--stack");
+  const stack = i >= 0 ? args[i + 1] : undefined;
+  if (i >= 0 && (!stack || stack.startsWith("-"))) throw new UsageError("--stack needs a name");
+  const rest = i >= 0 ? [...args.slice(0, i), ...args.slice(i + 2)] : args;
+  const variant = variantArg(cmd, rest);
+  if (stack === undefined) return [variant, variant];
+  const problem = stackProblem(stack);
+  if (problem) throw new UsageError(problem);
+  return [variant, stack];
 }
 
 async function requireEngine(): Promise<void> {
@@ -59,40 +72,41 @@ const COMMANDS: Record<string, Command> = {
   },
   up: {
     summary: "bring a variant up (bootstrap, pulumi up), then run its checks",
-    usage: "up <variant>",
-    help: "Bootstrap, `pulumi up` on the stack named after the variant, then run the variant's checks. Exit 0 only if all pass.",
+    usage: "up <variant> [--stack name]",
+    help: "Bootstrap, check the engine (it answers, its kernel makes VXLAN devices) and the state directory (writable, room left), then `pulumi up --refresh` on the stack (named after the variant unless --stack names another, so that two labs of one variant can run side by side), then run the variant's checks. Exit 0 only if all pass.\nRun it again to repair a lab: a node restarted or removed behind its back is found by the refresh, rewired and reconfigured; the rest is left alone.",
     async run(args) {
-      const variant = variantArg("up", args);
+      const [variant, stack] = variantAndStack("up", args);
       await bootstrap();
-      await selectStack(variant);
-      for (const m of releaseStaleLocks(variant)) process.stderr.write(`${m}\n`);
-      const r = await pulumi(["up", "--stack", variant, "--yes", "--skip-preview"], { inherit: true });
-      if (r.code !== 0) return r.code;
+      const code = await upStack(variant, stack);
+      if (code !== 0) return code;
       if (!variantFor(variant)) {
         console.log(`${variant}: lab core only (the overlay is not built yet), so no checks to run`);
         return 0;
       }
-      return check(variant, false);
+      return check(stack, false);
     },
   },
   check: {
     summary: "run a variant's checks against its running lab",
-    usage: "check <variant> [--json]",
+    usage: "check <variant> [--stack name] [--json]",
     help: "Run the variant's checks (reachability, tables, amplification, paths) against its running lab.\n--json prints {variant, ok, checks: [{name, ok, detail}], amplification: {perBumFrame}}.",
     async run(args) {
-      const variant = variantArg("check", args);
+      const [, stack] = variantAndStack("check", args);
       await requireEngine();
-      return check(variant, args.includes("--json"));
+      return check(stack, args.includes("--json"));
     },
   },
   destroy: {
     summary: "destroy a variant: containers, links and state",
-    usage: "destroy <variant>",
-    help: "`pulumi destroy` the variant's stack, drop its state (the committed Pulumi.<variant>.yaml stays), and remove any container still carrying its label.",
+    usage: "destroy <variant> [--stack name]",
+    help: "`pulumi destroy` the variant's stack, drop its state (the committed Pulumi.<variant>.yaml stays; a --stack one's config goes too), and remove any container still carrying its label.",
     async run(args) {
-      const stack = variantArg("destroy", args);
+      const [variant, stack] = variantAndStack("destroy", args);
       await requireEngine();
-      const { destroy, leftovers } = await destroyStack(stack, { keepConfig: true, inherit: true });
+      const { destroy, leftovers } = await destroyStack(stack, {
+        keepConfig: stack === variant,
+        inherit: true,
+      });
       if (leftovers) process.stderr.write(`removed ${leftovers} container(s) left outside Pulumi's state\n`);
       return destroy?.code ?? 0;
     },
