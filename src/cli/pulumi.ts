@@ -41,15 +41,20 @@ export async function stackExists(stack: string): Promise<boolean> {
   return existsSync(stateFile(stack));
 }
 
-/** Names of the containers the stack's last saved state holds (read straight from the local backend). */
-export function trackedContainers(stack: string): Set<string> {
-  if (!existsSync(stateFile(stack))) return new Set();
+/** Name -> init PID of the containers the stack's last saved state holds (read straight from the local backend). */
+export function trackedPids(stack: string): Map<string, number | undefined> {
+  if (!existsSync(stateFile(stack))) return new Map();
   const state = JSON.parse(readFileSync(stateFile(stack), "utf8")) as {
-    checkpoint?: { latest?: { resources?: { type: string; outputs?: { name?: string } }[] } };
+    checkpoint?: { latest?: { resources?: { type: string; outputs?: { name?: string; pid?: number } }[] } };
   };
-  return new Set(
+  return new Map(
     (state.checkpoint?.latest?.resources ?? [])
       .filter((r) => r.type.endsWith(":Container"))
-      .map((r) => r.outputs?.name ?? ""),
+      .map((r) => [r.outputs?.name ?? "", r.outputs?.pid]),
   );
+}
+
+/** Names of the containers the stack's last saved state holds. */
+export function trackedContainers(stack: string): Set<string> {
+  return new Set(trackedPids(stack).keys());
 }
