@@ -1,0 +1,178 @@
+/**
+ * The dynamic control plane under faults (unicast-dynamic-l2): the registry
+ * stopped for 30 s (its container: `up` then rewires it, and etcd's data
+ * must survive), the agent's process killed (its supervisor restarts it), the
+ * agent's container restarted. Each time: resynchronised (resync time
+ * printed; the bound asserted is generous), no crash loop, and nothing
+ * installed that the registry does not say.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { agentOf, agentStatus, registryEntries, type AgentStatus } from "../../src/checks/agent";
+import type { CheckContext } from "../../src/checks/types";
+import { docker } from "../../src/docker/client";
+import { getNode } from "../../src/model";
+import { bareAddress, loopbackOf } from "../../src/overlay/commands";
+import { destroy, exec, failingChecks, ok, sleep, topology, until, up } from "./lab";
+
+const variant = "unicast-dynamic-l2";
+const stack = "faults-dyn-l2";
+const t = topology(variant, stack);
+const ctx: CheckContext = { t, exec: (node, argv) => exec(getNode(t, node).container, argv) };
+const vteps = t.nodes.filter((n) => n.kind === "vtep").map((n) => n.name);
+/** Generous: the agents poll every second and their leases last 10 s. */
+const RESYNC_BOUND_MS = 60_000;
+
+const statuses = () => Promise.all(vteps.map((v) => agentStatus(ctx, v).catch(() => undefined)));
+
+/**
+ * Entries on any VTEP's vxlan100 that disagree with the registry: a host MAC
+ * pointing at another VTEP than the one the registry names, or one the
+ * registry does not hold. Empty when every installed entry is right.
+ */
+async function wrongEntries(): Promise<string[]> {
+  const prefix = t.registry?.keyPrefix ?? "";
+  const reg = new Map(
+    (await registryEntries(ctx))
+      .filter((e) => e.key.startsWith(`${prefix}mac/`))
+      .map((e) => [e.key.slice(prefix.length + 4), e.value.vtep]),
+  );
+  const wrong: string[] = [];
+  for (const v of vteps) {
+    const r = await ctx.exec(v, ["bridge", "-j", "fdb", "show", "dev", t.vxlan.device]);
+    for (const e of JSON.parse(r.stdout || "[]") as { mac: string; dst?: string }[]) {
+      if (!e.dst || e.mac === "00:00:00:00:00:00") continue;
+      const want = reg.get(e.mac);
+      if (want !== e.dst) wrong.push(`${v}: ${e.mac} -> ${e.dst} (registry: ${want ?? "none"})`);
+    }
+  }
+  return wrong;
+}
+
+/** In sync: every agent up, the registry holds every host, every VTEP has every remote host's entry, none wrong. */
+async function inSync(): Promise<boolean> {
+  const s = await statuses();
+  if (!s.every((x) => x?.registry === "up")) return false;
+  const entries = await registryEntries(ctx).catch(() => []);
+  if (
+    !t.hosts.every((h) =>
+      entries.some((e) => e.value.vtep === loopbackOf(t, h.vtep) && e.key.endsWith(h.mac)),
+    )
+  )
+    return false;
+  for (const v of vteps) {
+    const r = await ctx.exec(v, ["bridge", "-j", "fdb", "show", "dev", t.vxlan.device]);
+    const fdb = JSON.parse(r.stdout || "[]") as { mac: string; dst?: string }[];
+    const remote = t.hosts.filter((h) => h.vtep !== v);
+    if (!remote.every((h) => fdb.some((e) => e.mac === h.mac && e.dst === loopbackOf(t, h.vtep))))
+      return false;
+  }
+  return (await wrongEntries()).length === 0;
+}
+
+/** Waits for sync; returns how long it took. */
+async function resync(from: number): Promise<number> {
+  const synced = await until(inSync, (x) => x, RESYNC_BOUND_MS);
+  expect(synced).toBe(true);
+  return Date.now() - from;
+}
+
+/** The agent of S1 keeps one PID for `ms`: no crash loop under its supervisor. */
+async function steady(ms = 10_000): Promise<AgentStatus[]> {
+  const seen: AgentStatus[] = [];
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    seen.push(await agentStatus(ctx, "S1"));
+    await sleep(1000);
+  }
+  return seen;
+}
+
+const figures: string[] = [];
+
+beforeAll(async () => {
+  ok(await up(variant, stack), `up ${stack}`);
+});
+
+afterAll(async () => {
+  console.log(`dynamic faults (noisy, shared machine):\n  ${figures.join("\n  ")}`);
+  await destroy(variant, stack);
+});
+
+describe("dynamic control plane under faults", () => {
+  it("registry container stopped for 30 s: `up` brings it back with its data, the agents resync, nothing wrong installed", async () => {
+    const registry = docker().getContainer(getNode(t, t.registry?.node ?? "registry").container);
+    const revision = async () => {
+      const r = await ctx.exec(t.registry?.node ?? "registry", [
+        "etcdctl",
+        "endpoint",
+        "status",
+        "-w",
+        "json",
+      ]);
+      return (
+        (JSON.parse(r.stdout) as { Status: { header: { revision: number } } }[])[0]?.Status.header.revision ??
+        0
+      );
+    };
+    const revBefore = await revision();
+    await registry.stop({ t: 1 });
+    const down = await until(statuses, (s) => s.every((x) => x?.registry === "down"));
+    expect(down.map((s) => s?.registry)).toEqual(vteps.map(() => "down"));
+    // Traffic between hosts already resolved goes on: the kernel keeps the agents' entries.
+    const h4 = t.hosts.find((h) => h.vtep !== "S1");
+    if (!h4) throw new Error("no host behind another VTEP");
+    expect((await ctx.exec("H1", ["ping", "-6", "-c1", "-W2", bareAddress(h4)])).code).toBe(0);
+    await sleep(30_000);
+    expect(await wrongEntries()).toEqual([]);
+
+    await registry.start();
+    const back = Date.now();
+    // A started container has a new namespace: its link and etcd come back with `up`.
+    const repair = await up(variant, stack);
+    ok(repair, "up after the registry outage");
+    const ms = await resync(back);
+    figures.push(
+      `registry outage: start -> in sync ${(ms / 1000).toFixed(1)} s (the repairing up took ${(repair.ms / 1000).toFixed(1)} s)`,
+    );
+    // etcd's data survived: its revision went on from where it was, not from 1.
+    expect(await revision()).toBeGreaterThan(revBefore);
+    expect(ms).toBeLessThan(RESYNC_BOUND_MS + repair.ms);
+    expect(await failingChecks(stack)).toEqual([]);
+  });
+
+  it("agent process killed: its supervisor restarts it once, it resyncs, nothing wrong installed", async () => {
+    const before = await agentStatus(ctx, "S1");
+    const killed = Date.now();
+    const kill = await ctx.exec(agentOf(t, "S1"), [
+      "pkill",
+      "-KILL",
+      "-f",
+      "^node /opt/vxlan-agent/agent.js",
+    ]);
+    expect(kill.code).toBe(0);
+    const restarted = await until(
+      () => agentStatus(ctx, "S1").catch(() => undefined),
+      (s) => s !== undefined && s.pid !== before.pid && s.registry === "up",
+    );
+    expect(restarted?.pid).not.toBe(before.pid);
+    const ms = await resync(killed);
+    figures.push(`agent killed: kill -> in sync ${(ms / 1000).toFixed(1)} s`);
+    const pids = new Set((await steady()).map((s) => s.pid));
+    expect([...pids]).toEqual([restarted?.pid]);
+    expect(await wrongEntries()).toEqual([]);
+  });
+
+  it("agent container restarted: the agent comes back in S1's namespace, resyncs, stays up, nothing wrong installed", async () => {
+    const c = docker().getContainer(getNode(t, agentOf(t, "S1")).container);
+    const restarted = Date.now();
+    await c.restart({ t: 1 });
+    const ms = await resync(restarted);
+    figures.push(`agent container restarted: restart -> in sync ${(ms / 1000).toFixed(1)} s`);
+    const seen = await steady();
+    expect(new Set(seen.map((s) => s.pid)).size).toBe(1);
+    expect(seen.every((s) => s.registry === "up")).toBe(true);
+    expect((await c.inspect()).RestartCount).toBe(0);
+    expect(await wrongEntries()).toEqual([]);
+    expect(await failingChecks(stack)).toEqual([]);
+  });
+});
