@@ -29,13 +29,18 @@ const statuses = () => Promise.all(vteps.map((v) => agentStatus(ctx, v).catch(()
  * pointing at another VTEP than the one the registry names, or one the
  * registry does not hold. Empty when every installed entry is right.
  */
-async function wrongEntries(): Promise<string[]> {
+async function registryMacs(): Promise<Map<string, string | undefined>> {
   const prefix = t.registry?.keyPrefix ?? "";
-  const reg = new Map(
+  return new Map(
     (await registryEntries(ctx))
       .filter((e) => e.key.startsWith(`${prefix}mac/`))
       .map((e) => [e.key.slice(prefix.length + 4), e.value.vtep]),
   );
+}
+
+/** `known`: what the registry held, for when it cannot be asked (stopped). */
+async function wrongEntries(known?: Map<string, string | undefined>): Promise<string[]> {
+  const reg = known ?? (await registryMacs());
   const wrong: string[] = [];
   for (const v of vteps) {
     const r = await ctx.exec(v, ["bridge", "-j", "fdb", "show", "dev", t.vxlan.device]);
@@ -115,18 +120,22 @@ describe("dynamic control plane under faults", () => {
       );
     };
     const revBefore = await revision();
+    const known = await registryMacs();
     await registry.stop({ t: 1 });
-    const down = await until(statuses, (s) => s.every((x) => x?.registry === "down"));
-    expect(down.map((s) => s?.registry)).toEqual(vteps.map(() => "down"));
-    // Traffic between hosts already resolved goes on: the kernel keeps the agents' entries.
-    const h4 = t.hosts.find((h) => h.vtep !== "S1");
-    if (!h4) throw new Error("no host behind another VTEP");
-    expect((await ctx.exec("H1", ["ping", "-6", "-c1", "-W2", bareAddress(h4)])).code).toBe(0);
-    await sleep(30_000);
-    expect(await wrongEntries()).toEqual([]);
-
-    await registry.start();
-    const back = Date.now();
+    let back = 0;
+    try {
+      const down = await until(statuses, (s) => s.every((x) => x?.registry === "down"));
+      expect(down.map((s) => s?.registry)).toEqual(vteps.map(() => "down"));
+      // Traffic between hosts already resolved goes on: the kernel keeps the agents' entries.
+      const h4 = t.hosts.find((h) => h.vtep !== "S1");
+      if (!h4) throw new Error("no host behind another VTEP");
+      expect((await ctx.exec("H1", ["ping", "-6", "-c1", "-W2", bareAddress(h4)])).code).toBe(0);
+      await sleep(30_000);
+      expect(await wrongEntries(known)).toEqual([]);
+    } finally {
+      await registry.start();
+      back = Date.now();
+    }
     // A started container has a new namespace: its link and etcd come back with `up`.
     const repair = await up(variant, stack);
     ok(repair, "up after the registry outage");
