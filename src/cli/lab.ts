@@ -72,12 +72,15 @@ const COMMANDS: Record<string, Command> = {
   },
   up: {
     summary: "bring a variant up (bootstrap, pulumi up), then run its checks",
-    usage: "up <variant> [--stack name]",
-    help: "Bootstrap, check the engine (it answers, its kernel makes VXLAN devices) and the state directory (writable, room left), then `pulumi up --refresh` on the stack (named after the variant unless --stack names another, so that two labs of one variant can run side by side), then run the variant's checks. Exit 0 only if all pass.\nRun it again to repair a lab: a node restarted or removed behind its back is found by the refresh, rewired and reconfigured; the rest is left alone.",
+    usage: "up <variant> [--stack name] [--refresh]",
+    help: "Bootstrap, check the engine (it answers, its kernel makes VXLAN devices) and the state directory (writable, room left), then `pulumi up` on the stack (named after the variant unless --stack names another, so that two labs of one variant can run side by side), then run the variant's checks. Exit 0 only if all pass.\nRun it again to repair a lab: when a container is gone, stopped or restarted since the last up (or with --refresh), the run refreshes the state first, so the node is rewired and reconfigured; the rest is left alone.",
     async run(args) {
-      const [variant, stack] = variantAndStack("up", args);
+      const [variant, stack] = variantAndStack(
+        "up",
+        args.filter((a) => a !== "--refresh"),
+      );
       await bootstrap();
-      const code = await upStack(variant, stack);
+      const code = await upStack(variant, stack, { refresh: args.includes("--refresh") });
       if (code !== 0) return code;
       if (!variantFor(variant)) {
         console.log(`${variant}: lab core only (the overlay is not built yet), so no checks to run`);

@@ -1,15 +1,18 @@
 /**
- * `scripts/lab up`: preflight, then `pulumi up --refresh` on the stack, then
- * the variant's checks. Refresh is what repairs a lab: a node restarted behind
- * Pulumi's back (new namespace, links gone, overlay gone) reads as changed,
- * so its links are made again and its scripts rerun; nothing else moves.
+ * `scripts/lab up`: preflight, then `pulumi up` on the stack, then the
+ * variant's checks. With --refresh when the engine disagrees with the state
+ * (or when asked): a node restarted behind Pulumi's back (new namespace, links
+ * gone, overlay gone) then reads as changed, so its links are made again and
+ * its scripts rerun; nothing else moves. A healthy lab skips the refresh,
+ * which reads every resource and costs a second pass over the stack.
  */
 import { imageRef } from "../images/definition";
 import type { VariantName } from "../model";
 import { variantFor } from "../../variants";
 import { releaseStaleLocks } from "./locks";
 import { preflight } from "./preflight";
-import { pulumi, selectStack } from "./pulumi";
+import { inspectContainer } from "../docker/containers";
+import { pulumi, selectStack, trackedPids } from "./pulumi";
 
 /** Stack names end up in container names (vxlab-<stack>-<node>) and file names. */
 export const STACK_NAME = /^[a-z0-9][a-z0-9-]{0,39}$/;
@@ -25,8 +28,22 @@ async function configuredVariant(stack: string): Promise<string | undefined> {
   return r.code === 0 ? r.stdout.trim() : undefined;
 }
 
+/**
+ * Containers the state records that the engine does not run as recorded:
+ * gone, stopped, or started again (another init PID, so a new namespace).
+ */
+export async function staleContainers(stack: string): Promise<string[]> {
+  const recorded = [...trackedPids(stack)];
+  const now = await Promise.all(recorded.map(([name]) => inspectContainer(name)));
+  return recorded.filter(([, pid], i) => now[i]?.pid !== pid).map(([name]) => name);
+}
+
 /** Up to and including `pulumi up`; returns its exit code. */
-export async function upStack(variant: VariantName, stack: string = variant): Promise<number> {
+export async function upStack(
+  variant: VariantName,
+  stack: string = variant,
+  opts: { refresh?: boolean } = {},
+): Promise<number> {
   await preflight(stack, imageRef(variantFor(variant)?.frrImage ?? "frr"));
   await selectStack(stack);
   if (stack !== variant) {
@@ -42,6 +59,13 @@ export async function upStack(variant: VariantName, stack: string = variant): Pr
     }
   }
   for (const m of releaseStaleLocks(stack)) process.stderr.write(`${m}\n`);
-  const r = await pulumi(["up", "--stack", stack, "--yes", "--skip-preview", "--refresh"], { inherit: true });
+  const stale = await staleContainers(stack);
+  if (stale.length) {
+    process.stderr.write(
+      `not as the last up left them: ${stale.join(", ")}; refreshing the state to repair the lab\n`,
+    );
+  }
+  const refresh = opts.refresh || stale.length > 0 ? ["--refresh"] : [];
+  const r = await pulumi(["up", "--stack", stack, "--yes", "--skip-preview", ...refresh], { inherit: true });
   return r.code;
 }
