@@ -191,4 +191,25 @@ describe("dynamic control plane under faults", () => {
     expect(await wrongEntries()).toEqual([]);
     expect(await failingChecks(stack)).toEqual([]);
   });
+
+  it("VTEP restarted: `up` remakes its agent in the VTEP's new namespace, green, nothing wrong installed", async () => {
+    const agent = docker().getContainer(getNode(t, agentOf(t, "S1")).container);
+    const agentBefore = (await agent.inspect()).Id;
+    await docker().getContainer(getNode(t, "S1").container).restart({ t: 1 });
+    const restarted = Date.now();
+    const repair = await up(variant, stack);
+    ok(repair, "up after S1's restart");
+    expect(repair.out).toMatch(/not as the last up left them: .*-s1; refreshing/);
+    const ms = await resync(restarted);
+    figures.push(
+      `VTEP S1 restarted: restart -> in sync ${(ms / 1000).toFixed(1)} s (the repairing up took ${(repair.ms / 1000).toFixed(1)} s)`,
+    );
+    // The old agent sat in S1's old namespace: a new one serves in the new.
+    const now = await docker()
+      .getContainer(getNode(t, agentOf(t, "S1")).container)
+      .inspect();
+    expect(now.Id).not.toBe(agentBefore);
+    expect(await wrongEntries()).toEqual([]);
+    expect(await failingChecks(stack)).toEqual([]);
+  });
 });
