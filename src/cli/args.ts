@@ -14,9 +14,9 @@ import { stateFile } from "./pulumi";
 /** What each command does once its line is parsed; the unit tests pass recorders. */
 export interface Actions {
   bootstrap(): Promise<number>;
-  up(stack: string): Promise<number>;
-  check(stack: string, o: { json: boolean }): Promise<number>;
-  destroy(stack: string): Promise<number>;
+  up(stack: string, o: { stack?: string; refresh: boolean }): Promise<number>;
+  check(stack: string, o: { json: boolean; stack?: string }): Promise<number>;
+  destroy(stack: string, o: { stack?: string }): Promise<number>;
   status(stack: string | undefined, o: { json: boolean }): Promise<number>;
   exec(stack: string, node: string, cmd: string[]): Promise<number>;
   capture(
@@ -140,14 +140,23 @@ export function buildCli(actions: Actions, io: Output = STD): { program: Command
     )
     .action(() => run(actions.bootstrap()));
 
-  variantArg(command("up"))
-    .summary("bring a variant up (bootstrap, pulumi up), then run its checks")
-    .description(
-      "Bootstrap, `pulumi up` on the stack named after the variant, then run the variant's checks. Exit 0 only if all pass.",
-    )
-    .action((stack: string) => run(actions.up(stack)));
+  // --stack NAME: another lab of the variant beside the variant's own (labs side by side).
+  const stackOption = (c: Command) =>
+    c.option("--stack <name>", "a stack of this variant under another name (made on first up)");
 
-  variantArg(command("check"))
+  stackOption(variantArg(command("up")))
+    .summary("bring a variant up (bootstrap, pulumi up), then run its checks; again to repair it")
+    .description(
+      "Bootstrap, check the engine (it answers, its kernel makes VXLAN devices) and the state directory " +
+        "(writable, room left), `pulumi up` on the stack named after the variant (or --stack), then run the " +
+        "variant's checks. Exit 0 only if all pass.\n" +
+        "Run it again to repair a lab: when a container is gone, stopped or restarted since the last up " +
+        "(or with --refresh), the state is refreshed first, so the node is rewired and reconfigured; the rest is left alone.",
+    )
+    .option("--refresh", "refresh Pulumi's state from the engine before the up", false)
+    .action((stack: string, o: { stack?: string; refresh: boolean }) => run(actions.up(stack, o)));
+
+  stackOption(variantArg(command("check")))
     .summary("run a variant's checks against its deployed lab")
     .description(
       "Run the variant's checks (reachability, tables, amplification, paths) against the DEPLOYED lab (the last `up`), " +
@@ -155,14 +164,15 @@ export function buildCli(actions: Actions, io: Output = STD): { program: Command
         "--json prints {variant, ok, checks: [{name, ok, detail}], amplification: {perBumFrame}}.",
     )
     .option("--json", "the report as JSON", false)
-    .action((stack: string, o: { json: boolean }) => run(actions.check(stack, o)));
+    .action((stack: string, o: { json: boolean; stack?: string }) => run(actions.check(stack, o)));
 
-  variantArg(command("destroy"))
+  stackOption(variantArg(command("destroy")))
     .summary("destroy a variant: containers, links and state")
     .description(
-      "`pulumi destroy` the variant's stack, drop its state (the committed Pulumi.<variant>.yaml stays), and remove any container still carrying its label.",
+      "`pulumi destroy` the variant's stack, drop its state (the committed Pulumi.<variant>.yaml stays; " +
+        "a --stack one's config goes too), and remove any container still carrying its label.",
     )
-    .action((stack: string) => run(actions.destroy(stack)));
+    .action((stack: string, o: { stack?: string }) => run(actions.destroy(stack, o)));
 
   command("status")
     .summary("running stacks, their nodes and health")

@@ -7,16 +7,17 @@ import { topologySvg } from "../graph/svg";
 import { REPO_ROOT } from "../util/paths";
 import { run } from "../util/process";
 import { variantFor } from "../../variants";
-import { runCli, type Actions } from "./args";
+import { runCli, variantList, type Actions } from "./args";
+import { isVariant, type VariantName } from "../model";
 import { runCapture } from "./capture";
 import { checkStack, printResult, stackTopology } from "./check";
 import { readDeployed, requireDeployed, driftWarning } from "./deployed";
 import { destroyStack } from "./destroy";
 import { UsageError } from "./errors";
 import { runExec } from "./exec";
-import { releaseStaleLocks } from "./locks";
-import { pulumi, pulumiEnv, selectStack } from "./pulumi";
+import { pulumiEnv } from "./pulumi";
 import { labStatus, statusTable } from "./status";
+import { configuredVariant, stackProblem, upStack } from "./up";
 
 export { UsageError };
 
@@ -37,18 +38,32 @@ async function check(stack: string, asJson: boolean): Promise<number> {
 
 const warn = (w: string | undefined) => w && process.stderr.write(`${w}\n`);
 
+/** The variant and stack `up` works on: <variant> [--stack NAME], or a stack of this checkout. */
+async function upTarget(name: string, stackOpt?: string): Promise<{ variant: VariantName; stack: string }> {
+  if (stackOpt !== undefined) {
+    if (!isVariant(name)) throw new UsageError(`with --stack, give a variant, not "${name}"; ${variantList}`);
+    const problem = stackProblem(stackOpt);
+    if (problem) throw new UsageError(problem);
+    return { variant: name, stack: stackOpt };
+  }
+  if (isVariant(name)) return { variant: name, stack: name };
+  const variant = await configuredVariant(name);
+  if (variant === undefined || !isVariant(variant)) {
+    throw new UsageError(
+      `stack ${name} names no variant (vxlan-lab:variant in Pulumi.${name}.yaml); ${variantList}`,
+    );
+  }
+  return { variant, stack: name };
+}
+
 export const ACTIONS: Actions = {
   bootstrap: async () => (await bootstrap(), 0),
 
-  async up(stack) {
+  async up(name, o) {
+    const { variant, stack } = await upTarget(name, o.stack);
     await bootstrap();
-    await selectStack(stack);
-    for (const m of releaseStaleLocks(stack)) process.stderr.write(`${m}\n`);
-    // The topology output is long: summed up below instead of printed whole.
-    const r = await pulumi(["up", "--stack", stack, "--yes", "--skip-preview", "--suppress-outputs"], {
-      inherit: true,
-    });
-    if (r.code !== 0) return r.code;
+    const code = await upStack(variant, stack, { refresh: o.refresh });
+    if (code !== 0) return code;
     const d = requireDeployed(stack);
     const t = d.topology;
     console.log(
@@ -63,14 +78,19 @@ export const ACTIONS: Actions = {
     return check(stack, false);
   },
 
-  async check(stack, o) {
+  async check(name, o) {
     await requireEngine();
-    return check(stack, o.json);
+    return check(o.stack ?? name, o.json);
   },
 
-  async destroy(stack) {
+  async destroy(name, o) {
     await requireEngine();
-    const { destroy, leftovers } = await destroyStack(stack, { keepConfig: true, inherit: true });
+    // A --stack lab's config was made by `up --stack`: it goes with the stack.
+    const stack = o.stack ?? name;
+    const { destroy, leftovers } = await destroyStack(stack, {
+      keepConfig: o.stack === undefined,
+      inherit: true,
+    });
     if (leftovers) process.stderr.write(`removed ${leftovers} container(s) left outside Pulumi's state\n`);
     return destroy?.code ?? 0;
   },

@@ -29,10 +29,17 @@ export function isStale(lock: LockInfo, here: string, alive: (pid: number) => bo
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     // EPERM: it exists, under another user.
     return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+  // A killed process whose parent died too can linger as a zombie until init
+  // reaps it: it answers signal 0 but holds nothing (seen after SIGKILL to `up`'s group).
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return true;
   }
 }
 

@@ -43,7 +43,7 @@ export async function stackExists(stack: string): Promise<boolean> {
   return existsSync(stateFile(stack));
 }
 
-/** A stack's state file in the local backend, the parts read: its resources' types and names. */
+/** A stack's state file in the local backend, the parts read: its containers' names and init PIDs. */
 const StateFileSchema = z.looseObject({
   checkpoint: z
     .looseObject({
@@ -53,7 +53,9 @@ const StateFileSchema = z.looseObject({
             .array(
               z.looseObject({
                 type: z.string(),
-                outputs: z.looseObject({ name: z.string().optional() }).optional(),
+                outputs: z
+                  .looseObject({ name: z.string().optional(), pid: z.number().optional() })
+                  .optional(),
               }),
             )
             .optional(),
@@ -63,13 +65,18 @@ const StateFileSchema = z.looseObject({
     .optional(),
 });
 
-/** Names of the containers the stack's last saved state holds (read straight from the local backend). */
-export function trackedContainers(stack: string): Set<string> {
-  if (!existsSync(stateFile(stack))) return new Set();
+/** Name -> init PID of the containers the stack's last saved state holds (read straight from the local backend). */
+export function trackedPids(stack: string): Map<string, number | undefined> {
+  if (!existsSync(stateFile(stack))) return new Map();
   const state = parseJson(StateFileSchema, readFileSync(stateFile(stack), "utf8"), stateFile(stack));
-  return new Set(
+  return new Map(
     (state.checkpoint?.latest?.resources ?? [])
       .filter((r) => r.type.endsWith(":Container"))
-      .map((r) => r.outputs?.name ?? ""),
+      .map((r) => [r.outputs?.name ?? "", r.outputs?.pid]),
   );
+}
+
+/** Names of the containers the stack's last saved state holds. */
+export function trackedContainers(stack: string): Set<string> {
+  return new Set(trackedPids(stack).keys());
 }

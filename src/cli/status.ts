@@ -6,6 +6,7 @@ import { docker } from "../docker/client";
 import { exec } from "../docker/exec";
 import { DEFAULTS, LABEL_PREFIX, VXLAN } from "../model";
 import { AGENT_FILES } from "../overlay/agent";
+import { trackedPids } from "./pulumi";
 
 export interface NodeStatus {
   node: string;
@@ -26,6 +27,12 @@ export interface NodeStatus {
   etcd?: boolean;
   /** Agents: connected to the registry, and resident memory. */
   agent?: { registry: string; rssBytes: number };
+  /** Nodes with links: their interfaces besides lo, and how many of them are up. */
+  links?: { total: number; up: number };
+  /** Started again after it was made (`docker restart`): its links and overlay went with its old namespace. */
+  restarted?: boolean;
+  /** Why the node is broken; empty when healthy. */
+  problems?: string[];
 }
 
 export interface StackStatus {
@@ -38,6 +45,14 @@ const Ospf6NeighborsSchema = z.looseObject({
   neighbors: z.array(z.looseObject({ state: z.string() })).optional(),
 });
 
+const IpLinksSchema = z.array(
+  z.looseObject({
+    ifname: z.string(),
+    flags: z.array(z.string()).optional(),
+    link_type: z.string().optional(),
+  }),
+);
+
 /** Status is best effort: output that is not JSON of that shape reads as nothing. */
 function lenient<S extends z.ZodType>(schema: S, text: string, fallback: z.output<S>): z.output<S> {
   try {
@@ -48,7 +63,34 @@ function lenient<S extends z.ZodType>(schema: S, text: string, fallback: z.outpu
   }
 }
 
-async function nodeHealth(n: NodeStatus): Promise<NodeStatus> {
+/**
+ * Links and restarts: what a node restarted behind the lab's back lacks.
+ * `recorded` is the init PID the stack's state holds for it: another PID
+ * means it started again since the last `up`. `scripts/lab up` repairs both.
+ */
+async function wiringHealth(n: NodeStatus, recorded: number | undefined): Promise<NodeStatus> {
+  if (!n.running) return { ...n, problems: ["not running"] };
+  if (n.kind === "wiring" || n.kind === "agent") return { ...n, problems: [] };
+  const info = await docker().getContainer(n.container).inspect();
+  const restarted = recorded !== undefined && info.State.Pid !== recorded;
+  const r = await exec(n.container, ["ip", "-j", "link", "show"]);
+  const ifaces = lenient(IpLinksSchema, r.stdout, []).filter(
+    (i) => i.link_type !== "loopback" && i.ifname !== VXLAN.device && !i.ifname.startsWith("br"),
+  );
+  const links = { total: ifaces.length, up: ifaces.filter((i) => i.flags?.includes("LOWER_UP")).length };
+  const problems = [
+    ...(restarted ? ["restarted since up"] : []),
+    ...(links.total === 0
+      ? ["links missing"]
+      : links.up < links.total
+        ? [`${links.total - links.up} link(s) down`]
+        : []),
+  ];
+  return { ...n, links, restarted, problems };
+}
+
+async function nodeHealth(node: NodeStatus, recorded: number | undefined): Promise<NodeStatus> {
+  const n = await wiringHealth(node, recorded);
   // Hosts and the wiring helper run nothing to ask after.
   if (!n.running || n.kind === "host" || n.kind === "wiring") return n;
   if (n.kind === "registry") {
@@ -73,8 +115,11 @@ async function nodeHealth(n: NodeStatus): Promise<NodeStatus> {
     ospfFull: neighbors.filter((x) => x.state === "Full").length,
     ospfNeighbors: neighbors.length,
   };
-  if (n.kind === "vtep")
+  if (n.kind === "vtep") {
     out.vxlan = (await exec(n.container, ["ip", "-j", "link", "show", VXLAN.device])).code === 0;
+    if (!out.vxlan) out.problems = [...(out.problems ?? []), `${VXLAN.device} absent`];
+  }
+  if (!out.frr) out.problems = [...(out.problems ?? []), "FRR down"];
   if ((await exec(n.container, ["pgrep", "-x", "bgpd"])).code === 0) {
     const bgp = await exec(n.container, ["vtysh", "-c", "show bgp neighbors json"]);
     const peers = Object.values(lenient(BgpNeighborsSchema, bgp.stdout, {}));
@@ -112,7 +157,8 @@ export async function labStatus(project = DEFAULTS.project, stack?: string): Pro
     nodes.sort(
       (a, b) => order(a.kind) - order(b.kind) || a.node.localeCompare(b.node, "en", { numeric: true }),
     );
-    result.push({ stack, nodes: await Promise.all(nodes.map(nodeHealth)) });
+    const pids = trackedPids(stack);
+    result.push({ stack, nodes: await Promise.all(nodes.map((n) => nodeHealth(n, pids.get(n.container)))) });
   }
   return result;
 }
@@ -125,7 +171,22 @@ function service(n: NodeStatus): string {
 
 export function statusTable(stacks: readonly StackStatus[]): string {
   if (stacks.length === 0) return "no lab is running (start one with `scripts/lab up <variant>`)\n";
-  const rows = [["STACK", "NODE", "KIND", "CONTAINER", "STATE", "FRR", "OSPFv3", "BGP", "VXLAN", "SERVICE"]];
+  const rows = [
+    [
+      "STACK",
+      "NODE",
+      "KIND",
+      "CONTAINER",
+      "STATE",
+      "LINKS",
+      "FRR",
+      "OSPFv3",
+      "BGP",
+      "VXLAN",
+      "SERVICE",
+      "HEALTH",
+    ],
+  ];
   for (const s of stacks) {
     for (const n of s.nodes) {
       rows.push([
@@ -134,11 +195,13 @@ export function statusTable(stacks: readonly StackStatus[]): string {
         n.kind,
         n.container,
         n.running ? "running" : "stopped",
+        n.links === undefined ? "-" : `${n.links.up}/${n.links.total} up`,
         n.frr === undefined ? "-" : n.frr ? "up" : "DOWN",
         n.ospfNeighbors === undefined ? "-" : `${n.ospfFull}/${n.ospfNeighbors} full`,
         n.bgpPeers === undefined ? "-" : `${n.bgpEstablished}/${n.bgpPeers} established`,
         n.vxlan === undefined ? "-" : n.vxlan ? VXLAN.device : "missing",
         service(n),
+        n.problems?.length ? `BROKEN: ${n.problems.join(", ")} (\`scripts/lab up\` repairs it)` : "ok",
       ]);
     }
   }

@@ -25,6 +25,8 @@ export interface ContainerSpec {
   files?: ContainerFile[];
   /** A sidecar: joins this container's network namespace (by ID) instead of getting none. */
   networkOf?: string;
+  /** That container's init PID when this one was made (the resource replaces the sidecar when it changes). */
+  networkPid?: number;
   /** "host": sees every process of the engine's host (the wiring helper, which enters namespaces). */
   pidMode?: "host";
 }

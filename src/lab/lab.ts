@@ -81,7 +81,9 @@ export class Lab extends pulumi.ComponentResource {
           capAdd: n.capabilities,
           sysctls: n.sysctls,
           ...(frr ? { files: frrFiles(t, n.name), cmd: FRR_START } : {}),
-          ...(n.netns ? { networkOf: this.node(n.netns).containerId } : {}),
+          ...(n.netns
+            ? { networkOf: this.node(n.netns).containerId, networkPid: this.node(n.netns).pid }
+            : {}),
         },
         child,
       );
@@ -140,7 +142,11 @@ export class Lab extends pulumi.ComponentResource {
         vteps,
         services: servicePrefixes(t),
         timeoutSeconds: args.convergeTimeoutSeconds ?? 90,
-        instances: vteps.map((v) => this.node(v.node).containerId),
+        // A restarted VTEP (same container, new init and namespace) must converge again too.
+        instances: vteps.map((v) => {
+          const c = this.node(v.node);
+          return pulumi.interpolate`${c.containerId}:${c.pid}`;
+        }),
       },
       { ...child, dependsOn: [...this.links, ...Object.values(this.configured)] },
     );

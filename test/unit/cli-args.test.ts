@@ -50,7 +50,7 @@ describe("scripts/lab's argument parser", () => {
     expect(r.code).toBe(2);
     expect(r.calls).toEqual([]);
     expect(r.err).toContain("lab: unknown option '--jsn'");
-    expect(r.err).toContain("valid options: --json, -h/--help");
+    expect(r.err).toContain("valid options: --stack <name>, --json, -h/--help");
   });
 
   it("rejects extra arguments with exit 2 and the usage", async () => {
@@ -74,7 +74,7 @@ describe("scripts/lab's argument parser", () => {
     const r = await parse(["deploy"]);
     expect(r.code).toBe(2);
     expect(r.err).toContain("lab: unknown command 'deploy'");
-    expect(r.err).toMatch(/^ {2}destroy <variant> +destroy a variant/m);
+    expect(r.err).toMatch(/^ {2}destroy \[options\] <variant> +destroy a variant/m);
   });
 
   it("gives the command after the node to exec, its options included, with or without --", async () => {

@@ -18,6 +18,11 @@ export interface ContainerInputs {
   files?: pulumi.Input<Containers.ContainerFile[]>;
   /** Container ID whose network namespace a sidecar joins: a new instance there means a new sidecar. */
   networkOf?: pulumi.Input<string>;
+  /**
+   * That container's init PID: a restart of it gives a new namespace, and the
+   * sidecar, still in the old one, is made again in the new.
+   */
+  networkPid?: pulumi.Input<number>;
   pidMode?: pulumi.Input<"host">;
 }
 
@@ -31,6 +36,7 @@ const KEYS = [
   "cmd",
   "files",
   "networkOf",
+  "networkPid",
   "pidMode",
 ];
 

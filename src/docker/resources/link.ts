@@ -35,14 +35,21 @@ const provider: pulumi.dynamic.ResourceProvider = {
       outs: { ...inputs, timing: { start, end: Date.now() } },
     };
   },
+  /**
+   * A link is there when both ends' containers still run the init it was made
+   * in (a restart gives a new namespace without the link) and both interfaces
+   * exist with the MTU. Otherwise refresh drops it and `up` makes it again.
+   * Both ends are read at once, so a refresh's reads join one burst.
+   */
   async read(id: string, props: LinkProps) {
-    for (const end of [props.a, props.b]) {
+    const present = async (end: Wiring.LinkEnd) => {
       const c = await containers().inspectContainer(end.container);
-      if (!c || c.pid !== end.pid) return { id: "", props: {} };
+      if (!c || c.pid !== end.pid) return false;
       const found = (await wiring().readLinks(props.helper, end.pid))?.find((i) => i.ifname === end.iface);
-      if (!found || found.mtu !== props.mtu) return { id: "", props: {} };
-    }
-    return { id, props };
+      return !!found && found.mtu === props.mtu;
+    };
+    const ends = await Promise.all([present(props.a), present(props.b)]);
+    return ends.every(Boolean) ? { id, props } : { id: "", props: {} };
   },
   async diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
     const replaces = changedKeys(olds, news, ["a", "b", "mtu"]);
