@@ -14,11 +14,7 @@ import { exec } from "../src/docker/exec";
 import { z } from "zod";
 import { getNode, resolveTopology } from "../src/model";
 import { parseJson } from "../src/util/json";
-
-const arg = (name: string, fallback: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
-};
+import { benchArgs } from "./args";
 
 /** `iperf3 -J`, the parts read. */
 const IperfSchema = z.looseObject({
@@ -56,6 +52,7 @@ async function iperf(server: string, client: string, target: string, seconds: nu
 }
 
 async function main() {
+  const arg = benchArgs("bench/dataplane.ts", ["variant", "seconds"]);
   const variant = arg("variant", "unicast-static-default");
   const seconds = Number(arg("seconds", "5"));
   const stack = "bench-dataplane";

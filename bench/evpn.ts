@@ -21,7 +21,8 @@ import { getNode, resolveTopology, type Topology } from "../src/model";
 import { parseJson } from "../src/util/json";
 import { REPO_ROOT } from "../src/util/paths";
 import { SVI_ADDRESS } from "../variants/evpn";
-import { arg, median, prepareStack, pulumiUp, scaleConfig, scaleSpec } from "./lib";
+import { median, prepareStack, pulumiUp, scaleConfig, scaleSpec } from "./lib";
+import { benchArgs } from "./args";
 
 const quantile = (xs: number[], q: number) =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))] ?? NaN;
@@ -118,6 +119,7 @@ async function macConvergence(t: Topology, count: number): Promise<number[]> {
 }
 
 async function main() {
+  const arg = benchArgs("bench/evpn.ts", ["sizes", "macs", "moves"]);
   const sizes = arg("sizes", "3,8,16,32").split(",").map(Number);
   const macs = Number(arg("macs", "200"));
   const moves = Number(arg("moves", "20"));

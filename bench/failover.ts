@@ -28,7 +28,8 @@ import {
 import type { LossWindow } from "../src/faults/ping";
 import { BFD, VARIANTS, resolveTopology, type Topology } from "../src/model";
 import { REPO_ROOT } from "../src/util/paths";
-import { arg, upStack } from "./lib";
+import { upStack } from "./lib";
+import { benchArgs } from "./args";
 
 interface Row {
   variant: string;
@@ -117,6 +118,7 @@ function report(rows: Row[], date: string, started: Date, vteps: number): string
 }
 
 async function main() {
+  const arg = benchArgs("bench/failover.ts", ["vteps", "variants"]);
   const started = new Date();
   const date = started.toISOString().slice(0, 10);
   const vteps = Number(arg("vteps", "3"));

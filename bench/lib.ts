@@ -41,11 +41,6 @@ export const MemoryStatsSchema = z.looseObject({
 
 type Resource = z.output<typeof StackExportSchema>["deployment"]["resources"][number];
 
-export const arg = (name: string, fallback: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
-};
-
 async function must(args: string[]): Promise<string> {
   const r = await pulumi(args);
   if (r.code !== 0)

@@ -41,7 +41,8 @@ import { exec } from "../src/docker/exec";
 import { getNode, type Topology } from "../src/model";
 import { AGENT_FILES } from "../src/overlay/agent";
 import { REPO_ROOT } from "../src/util/paths";
-import { arg, MemoryStatsSchema, upStack } from "./lib";
+import { MemoryStatsSchema, upStack } from "./lib";
+import { benchArgs } from "./args";
 
 const STACK = "bench-miss";
 const DIR = "/tmp/bench-miss";
@@ -654,6 +655,14 @@ function latencyRows(h: Handler, what: string, p: Paired, present: number, inter
 }
 
 async function main() {
+  const arg = benchArgs("bench/miss-latency.ts", [
+    "variant",
+    "misses",
+    "interval-ms",
+    "fresh",
+    "gap-ms",
+    "waits",
+  ]);
   const variant = arg("variant", "unicast-dynamic-l2");
   const misses = Number(arg("misses", "1000"));
   const intervalMs = Number(arg("interval-ms", "20"));

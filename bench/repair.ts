@@ -24,8 +24,10 @@ import { exec } from "../src/docker/exec";
 import { getNode, resolveTopology, type Topology } from "../src/model";
 import { loopbackOf } from "../src/overlay/commands";
 import { REPO_ROOT } from "../src/util/paths";
-import { arg, median, prepareStack, scaleConfig, scaleSpec } from "./lib";
+import { median, prepareStack, scaleConfig, scaleSpec } from "./lib";
+import { benchArgs } from "./args";
 
+const arg = benchArgs("bench/repair.ts", ["sizes", "runs", "date"]);
 const sizes = arg("sizes", "3,32").split(",").map(Number);
 const runs = Number(arg("runs", "2"));
 const date = arg("date", new Date().toISOString().slice(0, 10));

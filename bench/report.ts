@@ -13,9 +13,10 @@ import { join } from "node:path";
 import { VARIANTS } from "../src/model";
 import { REPO_ROOT } from "../src/util/paths";
 import { variantFor } from "../variants";
-import { arg, once, type Measurement } from "./lib";
+import { once, type Measurement } from "./lib";
 import { lineChart } from "./plot";
 import { HEADER, memoryCell, row, theory } from "./time-to-green";
+import { benchArgs } from "./args";
 
 /** "time to green ~ N^k": k from the first and last point, for each measure. */
 function growth(byN: Record<number, Measurement>): string {
@@ -37,6 +38,7 @@ function growth(byN: Record<number, Measurement>): string {
 }
 
 async function main() {
+  const arg = benchArgs("bench/report.ts", ["runs", "sizes", "scale-variants"]);
   const runs = Number(arg("runs", "3"));
   const sizes = arg("sizes", "3,8,16,32").split(",").map(Number);
   const scaleVariants = arg("scale-variants", "unicast-static-default,multicast").split(",");

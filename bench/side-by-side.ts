@@ -22,7 +22,6 @@ import { REPO_ROOT } from "../src/util/paths";
 import { runBaseline } from "./baseline/run";
 import { countEvents, type EngineCounts } from "./events";
 import {
-  arg,
   hostsPerVtepAt,
   phases,
   prepareStack,
@@ -32,6 +31,7 @@ import {
   StackExportSchema,
 } from "./lib";
 import { lineChart } from "./plot";
+import { benchArgs } from "./args";
 
 interface Side {
   green: number;
@@ -185,6 +185,7 @@ function report(rows: Row[], date: string, started: Date): string {
 }
 
 async function main() {
+  const arg = benchArgs("bench/side-by-side.ts", ["sizes", "variants"]);
   const sizes = arg("sizes", "3,8,16,32").split(",").map(Number);
   const variants = arg("variants", "unicast-static-default,multicast").split(",");
   const started = new Date();

@@ -6,7 +6,8 @@
  */
 import { VARIANTS } from "../src/model";
 import { variantFor } from "../variants";
-import { arg, median, once, type Measurement } from "./lib";
+import { median, once, type Measurement } from "./lib";
+import { benchArgs } from "./args";
 
 export const theory = (variant: string, n: number) =>
   variantFor(variant as (typeof VARIANTS)[number])?.amplification({
@@ -34,6 +35,7 @@ export const HEADER = [
 ];
 
 async function main() {
+  const arg = benchArgs("bench/time-to-green.ts", ["variants", "vteps", "hosts-per-vtep", "runs"]);
   const variants = arg("variants", VARIANTS.filter((v) => variantFor(v)).join(",")).split(",");
   const vteps = arg("vteps", "3");
   const hpv = arg("hosts-per-vtep", vteps === "3" ? "" : "1");

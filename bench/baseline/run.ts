@@ -14,6 +14,7 @@ import { imageRef } from "../../src/images/definition";
 import { resolveTopology, type LabSpec } from "../../src/model";
 import { variantFor } from "../../variants";
 import { writeBaselineInputs } from "./inputs";
+import { benchArgs } from "../args";
 
 const SCRIPT = join(__dirname, "..", "shell-baseline.sh");
 
@@ -95,18 +96,14 @@ export async function runBaseline(opts: BaselineOptions): Promise<BaselineResult
   }
 }
 
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
-
 async function main() {
-  const hpv = arg("hosts-per-vtep");
+  const arg = benchArgs("bench/baseline/run.ts", ["variant", "vteps", "hosts-per-vtep", "prefix"]);
+  const hpv = arg("hosts-per-vtep", "");
   const result = await runBaseline({
-    variant: arg("variant") ?? "unicast-static-default",
-    vteps: Number(arg("vteps") ?? "3"),
-    ...(hpv !== undefined ? { hostsPerVtep: Number(hpv) } : {}),
-    prefix: arg("prefix") ?? `b${process.pid}`,
+    variant: arg("variant", "unicast-static-default"),
+    vteps: Number(arg("vteps", "3")),
+    ...(hpv !== "" ? { hostsPerVtep: Number(hpv) } : {}),
+    prefix: arg("prefix", `b${process.pid}`),
   });
   console.log(JSON.stringify(result, null, 2));
 }
