@@ -71,7 +71,12 @@ function lenient<S extends z.ZodType>(schema: S, text: string, fallback: z.outpu
 async function wiringHealth(n: NodeStatus, recorded: number | undefined): Promise<NodeStatus> {
   if (!n.running) return { ...n, problems: ["not running"] };
   if (n.kind === "wiring" || n.kind === "agent") return { ...n, problems: [] };
-  const info = await docker().getContainer(n.container).inspect();
+  // Status is read while other labs come and go: a container removed since the listing is "gone", not an error.
+  const info = await docker()
+    .getContainer(n.container)
+    .inspect()
+    .catch(() => undefined);
+  if (!info) return { ...n, running: false, problems: ["gone"] };
   const restarted = recorded !== undefined && info.State.Pid !== recorded;
   const r = await exec(n.container, ["ip", "-j", "link", "show"]);
   const ifaces = lenient(IpLinksSchema, r.stdout, []).filter(
@@ -157,8 +162,25 @@ export async function labStatus(project = DEFAULTS.project, stack?: string): Pro
     nodes.sort(
       (a, b) => order(a.kind) - order(b.kind) || a.node.localeCompare(b.node, "en", { numeric: true }),
     );
-    const pids = trackedPids(stack);
-    result.push({ stack, nodes: await Promise.all(nodes.map((n) => nodeHealth(n, pids.get(n.container)))) });
+    // Another run may be writing that stack's state right now: unreadable means "no record", not an error.
+    let pids = new Map<string, number | undefined>();
+    try {
+      pids = trackedPids(stack);
+    } catch {
+      /* no record of PIDs: restarts go unreported for this stack */
+    }
+    result.push({
+      stack,
+      nodes: await Promise.all(
+        nodes.map((n) =>
+          // A node that vanishes or stops mid-read is reported, not fatal to the whole status.
+          nodeHealth(n, pids.get(n.container)).catch((err: unknown) => ({
+            ...n,
+            problems: [`unreadable: ${err instanceof Error ? err.message : String(err)}`],
+          })),
+        ),
+      ),
+    });
   }
   return result;
 }

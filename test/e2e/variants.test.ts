@@ -50,8 +50,8 @@ describe.each(cases)("$variant", ({ variant, perBumFrame }) => {
     expect(report.amplification.perBumFrame).toBe(impl?.amplification(t));
   });
 
-  it("`scripts/lab status --json` reports every node healthy", async () => {
-    const r = await run(`${REPO_ROOT}/scripts/lab`, ["status", "--json"]);
+  it("`scripts/lab status <stack> --json` reports every node healthy", async () => {
+    const r = await run(`${REPO_ROOT}/scripts/lab`, ["status", stack, "--json"]);
     expect(r.code, r.stderr).toBe(0);
     const mine = (JSON.parse(r.stdout) as StackStatus[]).find((s) => s.stack === stack);
     const t = resolveTopology({ stack, variant });
