@@ -52,6 +52,8 @@ function mldGroups(t: Topology): Check {
 
 export const variant: Variant = {
   name: "multicast",
+  // VXLAN is sourced from, and the group joined on, the first uplink.
+  usesUplinks: true,
   summary:
     "BUM frames to ff05::100, replicated by PIM in the underlay; one VXLAN packet per BUM frame; MACs learned",
   commands: (t) =>

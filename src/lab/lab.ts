@@ -154,10 +154,17 @@ export class Lab extends pulumi.ComponentResource {
   }
 
   /** PIDs of the node and its peers: configuration reruns when any of them changes. */
-  wiring(name: string): pulumi.Output<number>[] {
+  /**
+   * Init PIDs a node's script depends on: its own and its link peers' (a
+   * restart makes the links anew). `routers: false` leaves out router peers,
+   * for scripts that never touch their uplinks.
+   */
+  wiring(name: string, opts: { routers?: boolean } = {}): pulumi.Output<number>[] {
     const n = this.nodeOf(name);
     const self = n.netns ?? n.name;
-    const peers = this.nodeOf(self).interfaces.map((i) => i.peer.node);
+    const peers = this.nodeOf(self)
+      .interfaces.map((i) => i.peer.node)
+      .filter((p) => opts.routers !== false || this.nodeOf(p).kind !== "router");
     return [self, ...peers].map((x) => this.node(x).pid);
   }
 

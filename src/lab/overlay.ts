@@ -25,7 +25,10 @@ export class Overlay extends pulumi.ComponentResource {
         {
           container: c.name,
           containerId: c.containerId,
-          wiring: lab.wiring(node),
+          wiring: lab.wiring(node, {
+            // A VTEP's and its agent's work lives on vxlan100 and the bridge, not on the uplinks.
+            routers: !["vtep", "agent"].includes(kindOf(node) ?? "") || variant.usesUplinks === true,
+          }),
           node,
           script: cmds.join("\n"),
           // VTEP and host commands only touch the node's network namespace:

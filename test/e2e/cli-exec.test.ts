@@ -198,6 +198,8 @@ describe("scripts/lab capture", () => {
       "ip -6 neigh flush dev eth0; ping -c 3 -i 0.3 -W 5 2001:db8:ff::12",
     ]);
     expect(ping.code, ping.stdout).toBe(0);
+    // Packets travel node -> engine -> CLI -> file: give the stream a moment before Ctrl-C.
+    await new Promise((r) => setTimeout(r, 1500));
     for (const c of caps) c.p.kill("SIGINT");
     const results = await Promise.all(caps.map((c) => c.p));
     for (const r of results) expect(r.exitCode, String(r.all)).toBe(0);
