@@ -4,6 +4,22 @@ import { runCli, type Actions } from "../../src/cli/args";
 
 type Call = [name: keyof Actions, ...args: unknown[]];
 
+/** Every command scripts/lab has: each gets a recording action, and --help must list each. */
+const COMMANDS: (keyof Actions)[] = [
+  "bootstrap",
+  "up",
+  "check",
+  "destroy",
+  "status",
+  "exec",
+  "capture",
+  "graph",
+  "ui",
+  "test",
+  "env",
+  "pulumi",
+];
+
 /** Parses argv with actions that only record their call; returns the exit code, calls and output. */
 async function parse(argv: string[]) {
   const calls: Call[] = [];
@@ -13,21 +29,7 @@ async function parse(argv: string[]) {
       calls.push([name, ...args]);
       return 0;
     };
-  const names: (keyof Actions)[] = [
-    "bootstrap",
-    "up",
-    "check",
-    "destroy",
-    "status",
-    "exec",
-    "capture",
-    "graph",
-    "ui",
-    "test",
-    "env",
-    "pulumi",
-  ];
-  const actions = Object.fromEntries(names.map((n) => [n, record(n)])) as unknown as Actions;
+  const actions = Object.fromEntries(COMMANDS.map((n) => [n, record(n)])) as unknown as Actions;
   let out = "";
   let err = "";
   const code = await runCli(actions, argv, { out: (s) => (out += s), err: (s) => (err += s) });
@@ -128,22 +130,8 @@ describe("scripts/lab's argument parser", () => {
   it("--help lists every command with one line each, and per-command help runs nothing", async () => {
     const r = await parse(["--help"]);
     expect(r.code).toBe(0);
-    const commands = [
-      "bootstrap",
-      "up",
-      "check",
-      "destroy",
-      "status",
-      "exec",
-      "capture",
-      "graph",
-      "ui",
-      "test",
-      "env",
-      "pulumi",
-    ];
-    for (const c of commands) expect(r.out).toMatch(new RegExp(`^ {2}${c}\\b.* {2}\\S`, "m"));
-    for (const c of commands.filter((c) => c !== "pulumi")) {
+    for (const c of COMMANDS) expect(r.out).toMatch(new RegExp(`^ {2}${c}\\b.* {2}\\S`, "m"));
+    for (const c of COMMANDS.filter((c) => c !== "pulumi")) {
       const h = await parse([c, "--help"]);
       expect(h.code, c).toBe(0);
       expect(h.calls, c).toEqual([]);
