@@ -57,18 +57,16 @@ const lab = new Lab("lab", {
 });
 
 // The neighbour table is one for the whole machine: say so when this lab had to raise its limits.
-lab.limits.raised.apply((raised) => {
-  if (!raised) return;
-  pulumi
-    .all([lab.limits.before, lab.limits.after])
-    .apply(([b, a]) =>
-      pulumi.log.warn(
-        `raised the engine host's IPv6 neighbour table limits (net.ipv6.neigh.default.gc_thresh1/2/3) ` +
-          `from ${b.gc_thresh1}/${b.gc_thresh2}/${b.gc_thresh3} to ${a.gc_thresh1}/${a.gc_thresh2}/${a.gc_thresh3}: ` +
-          `they are shared by every container on that host, and this lab's hosts resolve each other`,
-      ),
+for (const [engine, limits] of Object.entries(lab.limits)) {
+  pulumi.all([limits.raised, limits.before, limits.after]).apply(([raised, b, a]) => {
+    if (!raised) return;
+    pulumi.log.warn(
+      `raised the IPv6 neighbour table limits (net.ipv6.neigh.default.gc_thresh1/2/3) of engine ${engine}'s host ` +
+        `from ${b.gc_thresh1}/${b.gc_thresh2}/${b.gc_thresh3} to ${a.gc_thresh1}/${a.gc_thresh2}/${a.gc_thresh3}: ` +
+        `they are shared by every container on that host, and this lab's hosts resolve each other`,
     );
-});
+  });
+}
 
 // Variants without an implementation yet get the lab core alone.
 const impl = variantFor(t.variant);

@@ -11,45 +11,9 @@ import { checkStack } from "../src/cli/check";
 import { destroyStack } from "../src/cli/destroy";
 import { pulumi, selectStack } from "../src/cli/pulumi";
 import { exec } from "../src/docker/exec";
-import { z } from "zod";
 import { getNode, resolveTopology } from "../src/model";
-import { parseJson } from "../src/util/json";
 import { benchArgs } from "./args";
-
-/** `iperf3 -J`, the parts read. */
-const IperfSchema = z.looseObject({
-  end: z.looseObject({
-    sum_received: z.looseObject({ bits_per_second: z.number() }),
-    streams: z.array(
-      z.looseObject({
-        sender: z.looseObject({ mean_rtt: z.number().optional(), retransmits: z.number().optional() }),
-      }),
-    ),
-  }),
-});
-
-async function iperf(server: string, client: string, target: string, seconds: number, bind?: string) {
-  await exec(server, ["sh", "-c", "pkill iperf3 || true"]);
-  await exec(server, ["sh", "-c", "iperf3 -s -D -1"]);
-  await new Promise((r) => setTimeout(r, 300));
-  const r = await exec(client, [
-    "iperf3",
-    "-J",
-    "-c",
-    target,
-    "-t",
-    String(seconds),
-    ...(bind ? ["-B", bind] : []),
-  ]);
-  if (r.code !== 0) throw new Error(`iperf3 ${client} -> ${target}: ${r.stdout.slice(-500)} ${r.stderr}`);
-  const j = parseJson(IperfSchema, r.stdout, `iperf3 -J ${client} -> ${target}`);
-  const s = j.end.streams[0]?.sender;
-  return {
-    gbps: j.end.sum_received.bits_per_second / 1e9,
-    rttMs: (s?.mean_rtt ?? NaN) / 1000,
-    retransmits: s?.retransmits ?? NaN,
-  };
-}
+import { iperf } from "./lib";
 
 async function main() {
   const arg = benchArgs("bench/dataplane.ts", ["variant", "seconds"]);

@@ -5,9 +5,10 @@
  * the fault starts 1 s in and stays for the rest of the 6 s run.
  * Faults: R1 and R2 silently dropping S1's traffic (nft ingress, carrier up),
  * R2 cut off (its links down inside it), R1 stopped (`docker stop`, BFD on).
- * Writes bench/results/<date>-failover.md, rewritten after every variant.
+ * Writes bench/results/<date>-failover[-<tag>].md, rewritten after every variant.
  *
- *   node --import tsx bench/failover.ts [--variants multicast,evpn] [--vteps 3]
+ *   node --import tsx bench/failover.ts [--variants multicast,evpn] [--vteps 3] [--bfdInterval 300]
+ *     [--tag x] [--prefix bench-fo-]   (the report's name suffix; the stacks' name prefix)
  */
 import { writeFileSync } from "node:fs";
 import { release } from "node:os";
@@ -23,10 +24,10 @@ import {
   setLinks,
   startDrop,
   stopRouter,
-  underlayWhole,
+  underlayGaps,
 } from "../src/faults/routers";
 import type { LossWindow } from "../src/faults/ping";
-import { BFD, VARIANTS, resolveTopology, type Topology } from "../src/model";
+import { VARIANTS, resolveTopology, type BfdTimers, type Topology } from "../src/model";
 import { REPO_ROOT } from "../src/util/paths";
 import { upStack } from "./lib";
 import { benchArgs } from "./args";
@@ -54,30 +55,41 @@ const FAULTS: {
 ];
 
 async function measure(t: Topology, far: string, f: (typeof FAULTS)[number]): Promise<LossWindow> {
-  if (!(await underlayWhole(t, 60_000))) throw new Error(`${t.stack}: underlay not whole before "${f.name}"`);
+  const gaps = await underlayGaps(t, 60_000);
+  if (gaps.length) throw new Error(`${t.stack}: not whole before "${f.name}": ${gaps.join("; ")}`);
   const loss = await lossAcross(t, "H1", far, () => f.inject(t));
   await f.end(t);
   return loss;
 }
 
-async function variantRows(variant: string, vteps: number): Promise<Row[]> {
-  const stack = `bench-fo-${variant.replace(/^unicast-/, "u-")}`;
+async function variantRows(
+  variant: string,
+  vteps: number,
+  bfdInterval: string | undefined,
+  prefix: string,
+): Promise<Row[]> {
+  const stack = `${prefix}${variant.replace(/^unicast-/, "u-")}`;
   const rows: Row[] = FAULTS.map((f) => ({ variant, fault: f.name }));
   const stop: Row = { variant, fault: "R1 stopped" };
   try {
     for (const m of releaseStaleLocks(stack)) process.stderr.write(`${m}\n`);
-    await upStack(stack, { variant, vteps: String(vteps) });
+    await upStack(stack, { variant, vteps: String(vteps), ...(bfdInterval ? { bfdInterval } : {}) });
     // Measured from green: every check passed (and the hosts have talked) first.
     const report = await checkStack(stack);
     const failed = report.checks.filter((c) => !c.ok).map((c) => c.name);
     if (failed.length > 0) throw new Error(`not green before the faults: ${failed.join("; ")}`);
-    const t = resolveTopology({ stack, variant, vteps });
+    const t = resolveTopology({
+      stack,
+      variant,
+      vteps,
+      bfdInterval: bfdInterval ? Number(bfdInterval) : undefined,
+    });
     const far = t.hosts[t.hosts.length - 1]?.name ?? "";
     for (const [i, f] of FAULTS.entries()) (rows[i] as Row).bfd = await measure(t, far, f);
     await setBfd(t, false);
     for (const [i, f] of FAULTS.entries()) (rows[i] as Row).base = await measure(t, far, f);
     await setBfd(t, true);
-    await underlayWhole(t, 60_000);
+    await underlayGaps(t, 60_000);
     stop.bfd = await lossAcross(t, "H1", far, () => stopRouter(t, "R1"));
     const nd = await freshDiscovery(t, "H1", "H2");
     stop.note = nd.ok ? "ND with R2 alone: ok" : `ND with R2 alone FAILED (${nd.detail})`;
@@ -94,14 +106,21 @@ const cell = (w?: LossWindow) => (w ? `${w.lost} / ${w.darkMs}` : "-");
 const ratio = (r: Row) =>
   r.bfd && r.base && r.base.lost > 0 ? (r.base.darkMs / Math.max(r.bfd.darkMs, 1)).toFixed(1) : "-";
 
-function report(rows: Row[], date: string, started: Date, vteps: number): string {
+function report(
+  rows: Row[],
+  date: string,
+  started: Date,
+  vteps: number,
+  bfd: BfdTimers,
+  cmd: string,
+): string {
   return [
     `# Router failover: loss windows (${date})`,
     "",
     `Machine: ${release()}, 2 cores, shared with other labs (timings are noisy). Started ${started.toISOString()}.`,
-    `Command: \`node --import tsx bench/failover.ts\`. ${vteps} VTEPs per lab, one lab per variant.`,
+    `Command: \`${cmd}\`. ${vteps} VTEPs per lab, one lab per variant.`,
     `H1 pings the last host every 100 ms (60 pings); the fault starts after 1 s and stays.`,
-    `BFD: ${BFD.intervalMs} ms x ${BFD.multiplier}. Baseline: the same lab in the same run with BFD`,
+    `BFD: ${bfd.intervalMs} ms x ${bfd.multiplier}. Baseline: the same lab in the same run with BFD`,
     "switched off (`no ipv6 ospf6 bfd`), so OSPF's 3 s dead interval decides.",
     "Cells: pings lost / longest time without a reply (ms). Ratio: dark time without BFD over with it,",
     "where the fault cost pings without BFD (elsewhere the dark times are noise).",
@@ -118,16 +137,30 @@ function report(rows: Row[], date: string, started: Date, vteps: number): string
 }
 
 async function main() {
-  const arg = benchArgs("bench/failover.ts", ["vteps", "variants"]);
+  const arg = benchArgs("bench/failover.ts", ["vteps", "variants", "bfdInterval", "tag", "prefix"]);
   const started = new Date();
   const date = started.toISOString().slice(0, 10);
   const vteps = Number(arg("vteps", "3"));
   const variants = arg("variants", VARIANTS.join(",")).split(",");
-  const out = join(REPO_ROOT, "bench", "results", `${date}-failover.md`);
+  const bfdInterval = arg("bfdInterval", "") || undefined;
+  // Checked as the stack config will be: a bad value stops here, before any lab.
+  const bfd = resolveTopology({
+    stack: "bench-fo",
+    variant: "evpn",
+    vteps,
+    bfdInterval: bfdInterval ? Number(bfdInterval) : undefined,
+  }).underlay.bfd;
+  const out = join(
+    REPO_ROOT,
+    "bench",
+    "results",
+    `${date}-failover${arg("tag", "") ? `-${arg("tag", "")}` : ""}.md`,
+  );
+  const cmd = ["node --import tsx bench/failover.ts", ...process.argv.slice(2)].join(" ");
   const rows: Row[] = [];
   for (const v of variants) {
-    rows.push(...(await variantRows(v, vteps)));
-    writeFileSync(out, report(rows, date, started, vteps));
+    rows.push(...(await variantRows(v, vteps, bfdInterval, arg("prefix", "bench-fo-"))));
+    writeFileSync(out, report(rows, date, started, vteps, bfd, cmd));
     process.stdout.write(`${v} done\n`);
   }
   process.stdout.write(`${out}\n`);

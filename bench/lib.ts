@@ -6,7 +6,7 @@
 import { checkStack } from "../src/cli/check";
 import { destroyStack } from "../src/cli/destroy";
 import { pulumi, stackExists } from "../src/cli/pulumi";
-import { docker } from "../src/docker/client";
+import { docker, nameOf, type ContainerRef } from "../src/docker/client";
 import { listContainers } from "../src/docker/containers";
 import { exec } from "../src/docker/exec";
 import { z } from "zod";
@@ -174,4 +174,47 @@ export function scaleConfig(variant: string, vteps: number): Record<string, stri
 export function scaleSpec(stack: string, variant: string, vteps: number): LabSpec {
   const hpv = hostsPerVtepAt(vteps);
   return { stack, variant, vteps, ...(hpv ? { hostsPerVtep: hpv } : {}) };
+}
+
+/** `iperf3 -J`, the parts read. */
+const IperfSchema = z.looseObject({
+  end: z.looseObject({
+    sum_received: z.looseObject({ bits_per_second: z.number() }),
+    streams: z.array(
+      z.looseObject({
+        sender: z.looseObject({ mean_rtt: z.number().optional(), retransmits: z.number().optional() }),
+      }),
+    ),
+  }),
+});
+
+/** TCP throughput and TCP's smoothed RTT from client to target (an address of server), for `seconds`. */
+export async function iperf(
+  server: ContainerRef,
+  client: ContainerRef,
+  target: string,
+  seconds: number,
+  bind?: string,
+) {
+  await exec(server, ["sh", "-c", "pkill iperf3 || true"]);
+  await exec(server, ["sh", "-c", "iperf3 -s -D -1"]);
+  await new Promise((r) => setTimeout(r, 300));
+  const r = await exec(client, [
+    "iperf3",
+    "-J",
+    "-c",
+    target,
+    "-t",
+    String(seconds),
+    ...(bind ? ["-B", bind] : []),
+  ]);
+  if (r.code !== 0)
+    throw new Error(`iperf3 ${nameOf(client)} -> ${target}: ${r.stdout.slice(-500)} ${r.stderr}`);
+  const j = parseJson(IperfSchema, r.stdout, `iperf3 -J ${nameOf(client)} -> ${target}`);
+  const s = j.end.streams[0]?.sender;
+  return {
+    gbps: j.end.sum_received.bits_per_second / 1e9,
+    rttMs: (s?.mean_rtt ?? NaN) / 1000,
+    retransmits: s?.retransmits ?? NaN,
+  };
 }

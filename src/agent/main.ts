@@ -98,7 +98,15 @@ class Agent {
   private statusSoon: NodeJS.Timeout | undefined;
 
   constructor(private readonly cfg: AgentConfig) {
-    this.state = new AgentState({ vtep: cfg.vtep, device: cfg.device, mode: cfg.mode, prefix: cfg.prefix });
+    this.state = new AgentState({
+      vtep: cfg.vtep,
+      device: cfg.device,
+      mode: cfg.mode,
+      prefix: cfg.prefix,
+      // Every live agent publishes again within about a keepalive period of
+      // the registry's return; twice the TTL leaves room for backoff and load.
+      staleHoldMs: 2 * cfg.leaseTtl * 1000,
+    });
     this.publisher = new Publisher(cfg.prefix, cfg.vtep);
     this.etcd = new EtcdClient(cfg.registry, { timeoutMs: 3000 });
     const channel = (cmd: "bridge" | "ip") =>
@@ -301,9 +309,13 @@ class Agent {
         this.serial(() => {
           const lines = this.state.loadView(r.kvs);
           this.apply(lines);
+          const stale = this.state.staleCount;
           this.log(
             `view loaded at revision ${r.revision}: ${this.state.macs.size} macs, ${this.state.ips.size} ips;` +
-              ` ${lines.length} kernel changes`,
+              ` ${lines.length} kernel changes` +
+              (stale > 0
+                ? `; ${stale} keys missing from the registry kept until they are published again`
+                : ""),
           );
         }, false);
         this.publisher.observeAll(r.kvs);
@@ -422,6 +434,7 @@ class Agent {
           await this.resync(periodic);
         }
         await this.pollLocal();
+        this.expireStale();
         if (failing) this.log("local host poll recovered");
         failing = false;
       } catch (e) {
@@ -431,6 +444,19 @@ class Agent {
       await this.publish();
       await sleep(this.cfg.pollMs);
     }
+  }
+
+  /** Stale keys nobody published again within the hold: what was installed from them goes. */
+  private expireStale(): void {
+    if (this.state.staleCount === 0) return;
+    this.serial(() => {
+      const before = this.state.staleCount;
+      const lines = this.state.expireStale();
+      const gone = before - this.state.staleCount;
+      if (gone > 0)
+        this.log(`${gone} stale keys expired (not published again): ${lines.length} kernel changes`);
+      this.apply(lines);
+    }, false);
   }
 
   private async pollLocal(): Promise<void> {

@@ -37,6 +37,11 @@ export interface StateOptions {
   rewriteAfterMs?: number;
   /** how many distinct unknown MACs/IPs are remembered (only to log each once) */
   unknownMemory?: number;
+  /**
+   * A key missing from a full read that the view held before is kept this
+   * long (stale), unless a watch event settles it first; 0 drops it at once.
+   */
+  staleHoldMs?: number;
 }
 
 export type MissOutcome = "resolved" | "unknown" | "local" | "ignored";
@@ -108,6 +113,11 @@ export class AgentState {
   private readonly recentUnknown = new Map<string, true>();
   viewLoaded = false;
 
+  /** the registry as last read (stale keys included): key -> value */
+  private readonly entries = new Map<string, string>();
+  /** keys missing from the last full read, kept until then (ms) */
+  private staleUntil = new Map<string, number>();
+
   readonly counters: Counters = {
     misses: { l2: 0, l3: 0 },
     resolved: { l2: 0, l3: 0 },
@@ -119,11 +129,18 @@ export class AgentState {
   private readonly now: () => number;
   private readonly rewriteAfterMs: number;
   private readonly unknownMemory: number;
+  private readonly staleHoldMs: number;
 
   constructor(private readonly opts: StateOptions) {
     this.now = opts.now ?? Date.now;
     this.rewriteAfterMs = opts.rewriteAfterMs ?? 1000;
     this.unknownMemory = opts.unknownMemory ?? 256;
+    this.staleHoldMs = opts.staleHoldMs ?? 0;
+  }
+
+  /** Keys the view holds only because the last full read lacked them (stale). */
+  get staleCount(): number {
+    return this.staleUntil.size;
   }
 
   get recentUnknownSize(): number {
@@ -208,25 +225,71 @@ export class AgentState {
 
   // --- registry -------------------------------------------------------------
 
-  /** A full read of the prefix (start, reconnect): replace the view, then fix what we installed. */
+  /**
+   * A full read of the prefix (start, reconnect): replace the view, then fix
+   * what we installed. A key the view held that the read lacks is kept as
+   * stale for staleHoldMs: a registry that lost its leases (cut off for longer
+   * than their TTL) comes back empty and fills again as every agent publishes
+   * anew. Dropping such keys at once deleted working entries, and an entry
+   * the kernel no longer misses (the hosts' neighbour caches still valid, or
+   * no traffic) was never installed again (seen: H2's entry missing on S1
+   * after R1, then the registry's only router, came back).
+   */
   loadView(kvs: Iterable<KeyValue>): BatchLine[] {
+    const read = new Map<string, string>();
+    for (const kv of kvs) read.set(kv.key, kv.value);
+    const now = this.now();
+    const kept = new Map<string, number>();
+    if (this.viewLoaded && this.staleHoldMs > 0) {
+      for (const [key, value] of this.entries) {
+        if (read.has(key)) continue;
+        // a key stale already keeps its first deadline: reconnects do not extend it
+        const until = this.staleUntil.get(key) ?? now + this.staleHoldMs;
+        if (until > now) {
+          kept.set(key, until);
+          read.set(key, value);
+        }
+      }
+    }
+    this.staleUntil = kept;
+    this.entries.clear();
     this.macs.clear();
     this.ips.clear();
     this.snIps.clear();
-    for (const kv of kvs) this.setEntry(kv.key, kv.value);
+    for (const [key, value] of read) this.setEntry(key, value);
     this.viewLoaded = true;
     return this.reconcile();
   }
 
-  /** One watch event; value null for a delete. */
+  /** One watch event; value null for a delete. It settles a stale key either way. */
   applyChange(key: string, value: string | null): BatchLine[] {
+    this.staleUntil.delete(key);
     const k = this.setEntry(key, value);
     if (!k || !this.viewLoaded) return [];
+    return this.fixKey(k);
+  }
+
+  /** Stale keys whose hold ran out leave the view, with what was installed from them. */
+  expireStale(): BatchLine[] {
+    const now = this.now();
+    const lines: BatchLine[] = [];
+    for (const [key, until] of [...this.staleUntil]) {
+      if (until > now) continue;
+      this.staleUntil.delete(key);
+      const k = this.setEntry(key, null);
+      if (k) lines.push(...this.fixKey(k));
+    }
+    return lines;
+  }
+
+  private fixKey(k: RegistryKey): BatchLine[] {
     if (k.kind === "mac") return this.fixMac(k.mac);
     return [...this.fixIp(k.ip), ...this.fixSolicited(solicitedNodeMac(k.ip))];
   }
 
   private setEntry(key: string, value: string | null): RegistryKey | undefined {
+    if (value === null) this.entries.delete(key);
+    else this.entries.set(key, value);
     const k = parseKey(this.opts.prefix, key);
     if (!k) {
       if (value !== null && key.startsWith(this.opts.prefix)) this.counters.invalidEntries++;

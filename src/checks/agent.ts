@@ -4,7 +4,7 @@
  */
 import { AgentStatusSchema } from "../agent/status";
 import type { OverlayHost, Topology } from "../model";
-import type { z } from "zod";
+import { z } from "zod";
 import { parseJson } from "../util/json";
 import { bareAddress as address, loopbackOf } from "../overlay/commands";
 import { AGENT_FILES } from "../overlay/agent";
@@ -27,6 +27,9 @@ const CheckedStatusSchema = AgentStatusSchema.pick({
   unknown: true,
   installed: true,
   rssBytes: true,
+}).extend({
+  /** Read by the fault suite (which agent wrote this file); the recordings predate it. */
+  startedAt: z.string().optional(),
 });
 
 export async function agentStatus(

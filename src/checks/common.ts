@@ -8,6 +8,7 @@ import { getNode, type OverlayHost, type Topology } from "../model";
 import { parseJson } from "../util/json";
 import {
   FdbSchema,
+  LinksSchema,
   MtrReportSchema,
   NeighSchema,
   NftCountersSchema,
@@ -102,15 +103,58 @@ export function reachability(pairs: readonly Pair[], name = "reachability"): Che
       const failed = sources.flatMap(([a, bs], i) =>
         bs.filter((b) => !answered[i]?.has(address(b))).map((b) => [a, b] as const),
       );
+      // A diagnostic only: it must not hide the failure it explains.
+      const underlay = failed.length
+        ? await underlayBetween(ctx, failed).catch((e: unknown) => `; underlay not read: ${String(e)}`)
+        : "";
       return {
         ok: failed.length === 0,
         detail: failed.length
-          ? `no answer: ${failed.map(([a, b]) => `${a.name}->${b.name}`).join(", ")}`
+          ? `no answer: ${failed.map(([a, b]) => `${a.name}->${b.name}`).join(", ")}${underlay}`
           : "all answered",
         retry: failed,
       };
     },
   };
+}
+
+/**
+ * For host pairs that did not answer: whether their VTEPs reach each other's
+ * loopback, and each such VTEP's uplinks (state, or missing), so a failure
+ * says whether the underlay or the overlay broke.
+ */
+async function underlayBetween(ctx: CheckContext, failed: readonly (readonly [OverlayHost, OverlayHost])[]) {
+  const pairs = [
+    ...new Set(failed.filter(([a, b]) => a.vtep !== b.vtep).map(([a, b]) => `${a.vtep}>${b.vtep}`)),
+  ];
+  if (pairs.length === 0) return "";
+  const loopback = (vtep: string) => getNode(ctx.t, vtep).loopback ?? "";
+  const underlayLinks = new Set(ctx.t.links.filter((l) => l.kind === "underlay").map((l) => l.name));
+  // A VTEP in several failing pairs has its link table read once.
+  const read = new Map<string, Promise<string>>();
+  const uplinks = (vtep: string) => {
+    const known = read.get(vtep);
+    if (known) return known;
+    const p = uplinksOf(vtep);
+    read.set(vtep, p);
+    return p;
+  };
+  const uplinksOf = async (vtep: string) => {
+    const want = getNode(ctx.t, vtep)
+      .interfaces.filter((i) => underlayLinks.has(i.link))
+      .map((i) => i.name);
+    const argv = ["ip", "-j", "link", "show"];
+    const have = parseJson(LinksSchema, (await run(ctx, vtep, argv)) || "[]", `${vtep}: ${argv.join(" ")}`);
+    return want.map((n) => `${n} ${have.find((i) => i.ifname === n)?.operstate ?? "missing"}`).join(", ");
+  };
+  const lines = await Promise.all(
+    pairs.map(async (p) => {
+      const [a = "", b = ""] = p.split(">");
+      const ping = await ctx.exec(a, ["ping", "-6", "-c1", "-W1", "-I", loopback(a), loopback(b)]);
+      return `${a} -> ${b}'s loopback ${ping.code === 0 ? "answers" : "does not answer"} (${a}: ${await uplinks(a)})`;
+    }),
+  );
+  return `; underlay: ${lines.join("; ")}`;
 }
 
 /**

@@ -104,6 +104,8 @@ export const EvpnPathSchema = z.looseObject({
     })
     .optional(),
   extendedCommunity: z.looseObject({ string: z.string().optional() }).optional(),
+  /** Who sent the path (detail view): a reflector's address, "0.0.0.0" for a local route. */
+  peer: z.looseObject({ peerId: z.string().optional() }).optional(),
 });
 export type EvpnPath = z.output<typeof EvpnPathSchema>;
 
@@ -143,3 +145,11 @@ export const ZebraVniSchema = z.looseObject({
   sviInterface: z.string().optional(),
   remoteVteps: z.array(z.looseObject({ ip: z.string(), flood: z.string() })).optional(),
 });
+
+/** `show ipv6 ospf6 neighbor json`: the adjacencies, each with its state ("Full" when whole). */
+export const Ospf6NeighborsSchema = z.looseObject({
+  neighbors: z.array(z.looseObject({ state: z.string() })).optional(),
+});
+
+/** `ip -j link show`: each interface's name and operational state. */
+export const LinksSchema = z.array(z.looseObject({ ifname: z.string(), operstate: z.string().optional() }));

@@ -4,6 +4,7 @@
  */
 import { createWriteStream } from "node:fs";
 import type { Writable } from "node:stream";
+import type { Target } from "../docker/client";
 import { exec } from "../docker/exec";
 import { openSession } from "../docker/session";
 import { attach, nodeContainer } from "./exec";
@@ -19,7 +20,7 @@ export interface CaptureOptions {
 }
 
 /** The node's interfaces, asked of its kernel: bridges and VXLAN devices are not in the model. */
-async function interfaces(container: string): Promise<string[]> {
+async function interfaces(container: Target): Promise<string[]> {
   const r = await exec(container, ["ip", "-j", "link", "show"]);
   if (r.code !== 0) throw new Error(`ip -j link show: ${r.stderr.trim()}`);
   return (JSON.parse(r.stdout) as { ifname: string }[]).map((l) => l.ifname);

@@ -6,7 +6,7 @@ import { neighbourTableGuard } from "../checks/kernel";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as yaml from "js-yaml";
-import { DEFAULTS, getNode, resolveTopology, specFromConfig, type Topology } from "../model";
+import { DEFAULTS, nodeTarget, resolveTopology, specFromConfig, type Topology } from "../model";
 import { REPO_ROOT } from "../util/paths";
 import { variantFor } from "../../variants";
 import { driftWarning, requireDeployed } from "./deployed";
@@ -15,7 +15,7 @@ import { driftWarning, requireDeployed } from "./deployed";
  * The topology Pulumi.<stack>.yaml describes now (plain values only): for
  * drawing a stack that is not up. Everything else reads the deployed one (./deployed.ts).
  */
-export async function stackTopology(stack: string): Promise<Topology> {
+export async function stackTopology(stack: string, variant?: string): Promise<Topology> {
   const project = DEFAULTS.project;
   const file = join(REPO_ROOT, `Pulumi.${stack}.yaml`);
   const doc = existsSync(file)
@@ -26,7 +26,9 @@ export async function stackTopology(stack: string): Promise<Topology> {
     const v = cfg[`${project}:${k}`];
     return v === undefined || v === null ? undefined : typeof v === "object" ? JSON.stringify(v) : String(v);
   };
-  return resolveTopology({ ...specFromConfig(stack, get), project });
+  // `scripts/lab up <variant> --stack <name>` sets the variant only after its preflight.
+  const withVariant = (k: string) => get(k) ?? (k === "variant" ? variant : undefined);
+  return resolveTopology({ ...specFromConfig(stack, withVariant), project });
 }
 
 export async function checkStack(
@@ -42,7 +44,8 @@ export async function checkStack(
   if (!variant) throw new Error(`variant ${t.variant} has no checks yet`);
   const ctx: CheckContext = {
     t,
-    exec: (node, argv) => exec(getNode(t, node).container, argv),
+    // Each node on the engine that holds it.
+    exec: (node, argv) => exec(nodeTarget(t, node), argv),
   };
   const vtep = t.nodes.find((n) => n.kind === "vtep");
   if (!vtep) throw new Error(`${stack} has no VTEP to check from`);

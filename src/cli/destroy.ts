@@ -1,6 +1,7 @@
 /** Destroying a stack so that nothing is left: resources, state, and stray containers. */
 import { listContainers, removeContainer } from "../docker/containers";
 import type { ExecResult } from "../util/process";
+import { stackEngines } from "./engines";
 import { releaseStaleLocks } from "./locks";
 import { pulumi, stackExists, trackedContainers } from "./pulumi";
 
@@ -18,8 +19,24 @@ export async function destroyStack(
   opts: { keepConfig: boolean; inherit?: boolean },
 ): Promise<{ destroy: ExecResult | undefined; leftovers: number }> {
   const tracked = trackedContainers(stack);
-  const labelled = await listContainers({ "vxlan-lab.stack": stack });
-  await Promise.all(labelled.map((c) => removeContainer(c.id)));
+  // On every engine the stack is deployed or configured on.
+  const engines = await stackEngines(stack);
+  const labelled = (
+    await Promise.all(
+      engines.map(async (engine) => {
+        try {
+          return (await listContainers({ "vxlan-lab.stack": stack }, engine)).map((c) => ({ ...c, engine }));
+        } catch (err) {
+          // Pulumi's destroy then names what it could not remove there.
+          process.stderr.write(
+            `engine ${engine?.endpoint ?? "default"} does not answer (${String(err)}): its containers of ${stack} stay\n`,
+          );
+          return [];
+        }
+      }),
+    )
+  ).flat();
+  await Promise.all(labelled.map((c) => removeContainer({ container: c.id, engine: c.engine })));
   let destroy: ExecResult | undefined;
   if (await stackExists(stack)) {
     for (const m of releaseStaleLocks(stack)) process.stderr.write(`${m}\n`);

@@ -1,7 +1,8 @@
 /** `scripts/lab exec`: a live command or shell in a node of a deployed lab, like `docker exec [-it]`. */
 import { inspectContainer } from "../docker/containers";
 import { openSession, type Session } from "../docker/session";
-import { getNode } from "../model";
+import type { Target } from "../docker/client";
+import { getNode, nodeTarget } from "../model";
 import { driftWarning, requireDeployed } from "./deployed";
 import { UsageError } from "./errors";
 
@@ -9,7 +10,7 @@ import { UsageError } from "./errors";
 export async function nodeContainer(
   stack: string,
   nodeName: string,
-): Promise<{ node: string; container: string }> {
+): Promise<{ node: string; container: Target }> {
   const d = requireDeployed(stack);
   const warning = driftWarning(d);
   if (warning) process.stderr.write(`${warning}\n`);
@@ -21,12 +22,13 @@ export async function nodeContainer(
   } catch (err) {
     throw new UsageError(err instanceof Error ? err.message : String(err));
   }
-  if (!(await inspectContainer(node.container))) {
+  const target = nodeTarget(d.topology, node.name);
+  if (!(await inspectContainer(target))) {
     throw new Error(
       `${node.name} (${node.container}) is not running; bring the lab up with \`scripts/lab up ${stack}\``,
     );
   }
-  return { node: node.name, container: node.container };
+  return { node: node.name, container: target };
 }
 
 /**

@@ -5,9 +5,11 @@
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, statfsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { docker, engineAddress, engineAnswers } from "../docker/client";
+import { docker, engineAddress, engineAnswers, type EngineAccess } from "../docker/client";
+import { copyImage } from "../docker/images";
 import { tail } from "../docker/containers";
-import { DEFAULTS } from "../model";
+import { DEFAULTS, engineAccess, enginesInUse } from "../model";
+import { stackTopology } from "./check";
 import { cacheDir } from "../util/paths";
 import { backendPath } from "./pulumi";
 
@@ -69,8 +71,9 @@ export const VXLAN_PROBE = (kind: string) => [
 export async function vxlanProblem(
   image: string,
   env: NodeJS.ProcessEnv = process.env,
+  at?: EngineAccess,
 ): Promise<string | undefined> {
-  const engine = docker();
+  const engine = docker(at);
   const info = (await engine.info()) as { ID?: string; KernelVersion?: string };
   const kind = probeKind(env);
   const key = `${info.ID ?? "?"} ${info.KernelVersion ?? "?"} ${kind}`.replace(/[^A-Za-z0-9 ._:-]/g, "_");
@@ -91,7 +94,7 @@ export async function vxlanProblem(
       writeFileSync(cache, `${key}\n`, { flag: "a" });
       return undefined;
     }
-    const logs = await tail(c.id, 5);
+    const logs = await tail({ container: c.id, ...(at ? { engine: at } : {}) }, 5);
     return `the engine's kernel (${info.KernelVersion ?? "unknown"}) cannot make a VXLAN device: \`ip link add type ${kind}\` said "${logs}". Load the vxlan module on the engine's host (\`modprobe vxlan\`) or use a kernel built with CONFIG_VXLAN`;
   } finally {
     await c.remove({ force: true }).catch(() => undefined);
@@ -99,7 +102,7 @@ export async function vxlanProblem(
 }
 
 /** Every check in order; the first failure throws, before the stack is selected or any container made. */
-export async function preflight(stack: string, image: string): Promise<void> {
+export async function preflight(stack: string, image: string, variant?: string): Promise<void> {
   if (!(await engineAnswers())) {
     throw new PreflightError(
       `no Docker engine answers at ${engineAddress()}; start it (or run \`scripts/lab bootstrap\`, which starts the local one), then run again. Nothing was created.`,
@@ -113,4 +116,19 @@ export async function preflight(stack: string, image: string): Promise<void> {
   }
   const vx = await vxlanProblem(image);
   if (vx) throw new PreflightError(`${vx}. Nothing was created.`);
+  // The other engines the stack config names: each answers, and its kernel makes VXLAN devices too.
+  // A config that does not resolve is Pulumi's to report, with every problem.
+  const t = await stackTopology(stack, variant).catch(() => undefined);
+  for (const e of t ? enginesInUse(t) : []) {
+    const access = engineAccess(e);
+    if (!access || access.endpoint === engineAddress()) continue;
+    if (!(await engineAnswers(5000, access))) {
+      throw new PreflightError(
+        `engine ${e.name} does not answer at ${access.endpoint}; start it or fix vxlan-lab:engines in Pulumi.${stack}.yaml, then run again. Nothing was created.`,
+      );
+    }
+    await copyImage(image, access);
+    const p = await vxlanProblem(image, process.env, access);
+    if (p) throw new PreflightError(`engine ${e.name}: ${p}. Nothing was created.`);
+  }
 }

@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 import { DEFAULTS } from "../model";
+import type { EngineAccess } from "../docker/client";
 import { parseJson } from "../util/json";
 
 export function pulumiEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
@@ -54,7 +55,11 @@ const StateFileSchema = z.looseObject({
               z.looseObject({
                 type: z.string(),
                 outputs: z
-                  .looseObject({ name: z.string().optional(), pid: z.number().optional() })
+                  .looseObject({
+                    name: z.string().optional(),
+                    pid: z.number().optional(),
+                    engine: z.object({ endpoint: z.string(), tls: z.string().optional() }).optional(),
+                  })
                   .optional(),
               }),
             )
@@ -65,15 +70,30 @@ const StateFileSchema = z.looseObject({
     .optional(),
 });
 
-/** Name -> init PID of the containers the stack's last saved state holds (read straight from the local backend). */
-export function trackedPids(stack: string): Map<string, number | undefined> {
-  if (!existsSync(stateFile(stack))) return new Map();
+/** A container the stack's state holds: its name (unique within the stack), init PID and engine. */
+export interface TrackedContainer {
+  name: string;
+  pid?: number;
+  /** Absent: the default engine. */
+  engine?: EngineAccess;
+}
+
+/** The containers the stack's last saved state holds (read straight from the local backend). */
+export function trackedNodes(stack: string): TrackedContainer[] {
+  if (!existsSync(stateFile(stack))) return [];
   const state = parseJson(StateFileSchema, readFileSync(stateFile(stack), "utf8"), stateFile(stack));
-  return new Map(
-    (state.checkpoint?.latest?.resources ?? [])
-      .filter((r) => r.type.endsWith(":Container"))
-      .map((r) => [r.outputs?.name ?? "", r.outputs?.pid]),
-  );
+  return (state.checkpoint?.latest?.resources ?? [])
+    .filter((r) => r.type.endsWith(":Container"))
+    .map((r) => ({
+      name: r.outputs?.name ?? "",
+      ...(r.outputs?.pid !== undefined ? { pid: r.outputs.pid } : {}),
+      ...(r.outputs?.engine ? { engine: r.outputs.engine } : {}),
+    }));
+}
+
+/** Name -> init PID of the containers the stack's last saved state holds. */
+export function trackedPids(stack: string): Map<string, number | undefined> {
+  return new Map(trackedNodes(stack).map((c) => [c.name, c.pid]));
 }
 
 /** Names of the containers the stack's last saved state holds. */

@@ -1,17 +1,24 @@
 /** Every running stack of this project, its nodes and their health, read from the engine and JSON state. */
 import { z } from "zod";
 import { AgentStatusSchema } from "../agent/status";
-import { BgpNeighborsSchema } from "../checks/schemas";
-import { docker } from "../docker/client";
+import { BgpNeighborsSchema, Ospf6NeighborsSchema } from "../checks/schemas";
+import { containerAt, type EngineAccess, type Target } from "../docker/client";
+import { listContainers } from "../docker/containers";
 import { exec } from "../docker/exec";
 import { DEFAULTS, LABEL_PREFIX, VXLAN } from "../model";
 import { AGENT_FILES } from "../overlay/agent";
+import { knownEngines } from "./engines";
 import { trackedPids } from "./pulumi";
+
+const at = (n: NodeStatus): Target => ({ container: n.container, ...(n.engine ? { engine: n.engine } : {}) });
 
 export interface NodeStatus {
   node: string;
   kind: string;
   container: string;
+  /** The engine that holds it (absent: the default one), and its name in the lab's config. */
+  engine?: EngineAccess;
+  engineName?: string;
   running: boolean;
   /** Routers and VTEPs: zebra and ospf6d running. */
   frr?: boolean;
@@ -41,9 +48,6 @@ export interface StackStatus {
 }
 
 const EtcdHealthSchema = z.array(z.looseObject({ health: z.boolean().optional() }));
-const Ospf6NeighborsSchema = z.looseObject({
-  neighbors: z.array(z.looseObject({ state: z.string() })).optional(),
-});
 
 const IpLinksSchema = z.array(
   z.looseObject({
@@ -72,13 +76,12 @@ async function wiringHealth(n: NodeStatus, recorded: number | undefined): Promis
   if (!n.running) return { ...n, problems: ["not running"] };
   if (n.kind === "wiring" || n.kind === "agent") return { ...n, problems: [] };
   // Status is read while other labs come and go: a container removed since the listing is "gone", not an error.
-  const info = await docker()
-    .getContainer(n.container)
-    .inspect()
+  const info = await containerAt(at(n))
+    .container.inspect()
     .catch(() => undefined);
   if (!info) return { ...n, running: false, problems: ["gone"] };
   const restarted = recorded !== undefined && info.State.Pid !== recorded;
-  const r = await exec(n.container, ["ip", "-j", "link", "show"]);
+  const r = await exec(at(n), ["ip", "-j", "link", "show"]);
   const ifaces = lenient(IpLinksSchema, r.stdout, []).filter(
     (i) => i.link_type !== "loopback" && i.ifname !== VXLAN.device && !i.ifname.startsWith("br"),
   );
@@ -99,20 +102,16 @@ async function nodeHealth(node: NodeStatus, recorded: number | undefined): Promi
   // Hosts and the wiring helper run nothing to ask after.
   if (!n.running || n.kind === "host" || n.kind === "wiring") return n;
   if (n.kind === "registry") {
-    const r = await exec(n.container, ["etcdctl", "endpoint", "health", "-w", "json"]);
+    const r = await exec(at(n), ["etcdctl", "endpoint", "health", "-w", "json"]);
     return { ...n, etcd: lenient(EtcdHealthSchema, r.stdout, [])[0]?.health === true };
   }
   if (n.kind === "agent") {
-    const r = await exec(n.container, ["cat", AGENT_FILES.status]);
+    const r = await exec(at(n), ["cat", AGENT_FILES.status]);
     const st = lenient(AgentStatusSchema.nullable(), r.stdout, null);
     return { ...n, agent: { registry: st?.registry ?? "no status", rssBytes: st?.rssBytes ?? 0 } };
   }
-  const frr = await exec(n.container, [
-    "sh",
-    "-c",
-    "pgrep -x zebra >/dev/null && pgrep -x ospf6d >/dev/null",
-  ]);
-  const ospf = await exec(n.container, ["vtysh", "-c", "show ipv6 ospf6 neighbor json"]);
+  const frr = await exec(at(n), ["sh", "-c", "pgrep -x zebra >/dev/null && pgrep -x ospf6d >/dev/null"]);
+  const ospf = await exec(at(n), ["vtysh", "-c", "show ipv6 ospf6 neighbor json"]);
   const neighbors = lenient(Ospf6NeighborsSchema, ospf.stdout, {}).neighbors ?? [];
   const out: NodeStatus = {
     ...n,
@@ -121,12 +120,12 @@ async function nodeHealth(node: NodeStatus, recorded: number | undefined): Promi
     ospfNeighbors: neighbors.length,
   };
   if (n.kind === "vtep") {
-    out.vxlan = (await exec(n.container, ["ip", "-j", "link", "show", VXLAN.device])).code === 0;
+    out.vxlan = (await exec(at(n), ["ip", "-j", "link", "show", VXLAN.device])).code === 0;
     if (!out.vxlan) out.problems = [...(out.problems ?? []), `${VXLAN.device} absent`];
   }
   if (!out.frr) out.problems = [...(out.problems ?? []), "FRR down"];
-  if ((await exec(n.container, ["pgrep", "-x", "bgpd"])).code === 0) {
-    const bgp = await exec(n.container, ["vtysh", "-c", "show bgp neighbors json"]);
+  if ((await exec(at(n), ["pgrep", "-x", "bgpd"])).code === 0) {
+    const bgp = await exec(at(n), ["vtysh", "-c", "show bgp neighbors json"]);
     const peers = Object.values(lenient(BgpNeighborsSchema, bgp.stdout, {}));
     out.bgpPeers = peers.length;
     out.bgpEstablished = peers.filter((p) => p.bgpState === "Established").length;
@@ -136,23 +135,27 @@ async function nodeHealth(node: NodeStatus, recorded: number | undefined): Promi
 
 /** Every stack's status, or one stack's (its nodes alone are asked after their health). */
 export async function labStatus(project = DEFAULTS.project, stack?: string): Promise<StackStatus[]> {
-  const list = await docker().listContainers({
-    all: true,
-    filters: {
-      label: [
-        `${LABEL_PREFIX}.project=${project}`,
-        ...(stack === undefined ? [] : [`${LABEL_PREFIX}.stack=${stack}`]),
-      ],
-    },
-  });
+  const labels = {
+    [`${LABEL_PREFIX}.project`]: project,
+    ...(stack === undefined ? {} : { [`${LABEL_PREFIX}.stack`]: stack }),
+  };
+  // Every engine a lab of this checkout is deployed on; one that does not answer is left out.
+  const lists = await Promise.all(
+    knownEngines(project).map(async (engine) =>
+      (await listContainers(labels, engine).catch(() => [])).map((c) => ({ ...c, engine })),
+    ),
+  );
   const stacks = new Map<string, NodeStatus[]>();
-  for (const c of list) {
-    const stack = c.Labels[`${LABEL_PREFIX}.stack`] ?? "?";
+  for (const c of lists.flat()) {
+    const stack = c.labels[`${LABEL_PREFIX}.stack`] ?? "?";
+    const engineName = c.labels[`${LABEL_PREFIX}.engine`];
     const n: NodeStatus = {
-      node: c.Labels[`${LABEL_PREFIX}.node`] ?? "?",
-      kind: c.Labels[`${LABEL_PREFIX}.kind`] ?? "?",
-      container: (c.Names[0] ?? "").replace(/^\//, ""),
-      running: c.State === "running",
+      node: c.labels[`${LABEL_PREFIX}.node`] ?? "?",
+      kind: c.labels[`${LABEL_PREFIX}.kind`] ?? "?",
+      container: c.name,
+      ...(c.engine ? { engine: c.engine } : {}),
+      ...(engineName ? { engineName } : {}),
+      running: c.state === "running",
     };
     (stacks.get(stack) ?? stacks.set(stack, []).get(stack))?.push(n);
   }
@@ -193,11 +196,14 @@ function service(n: NodeStatus): string {
 
 export function statusTable(stacks: readonly StackStatus[]): string {
   if (stacks.length === 0) return "no lab is running (start one with `scripts/lab up <variant>`)\n";
+  // The ENGINE column only when some lab spreads over named engines.
+  const withEngines = stacks.some((s) => s.nodes.some((n) => n.engineName !== undefined));
   const rows = [
     [
       "STACK",
       "NODE",
       "KIND",
+      ...(withEngines ? ["ENGINE"] : []),
       "CONTAINER",
       "STATE",
       "LINKS",
@@ -215,6 +221,7 @@ export function statusTable(stacks: readonly StackStatus[]): string {
         s.stack,
         n.node,
         n.kind,
+        ...(withEngines ? [n.engineName ?? "default"] : []),
         n.container,
         n.running ? "running" : "stopped",
         n.links === undefined ? "-" : `${n.links.up}/${n.links.total} up`,

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ensureChromium } from "../bootstrap/browser";
+import { ensureTestTools } from "../bootstrap/test-tools";
 import { runSteps } from "../bootstrap/steps";
 import { z } from "zod";
 import { parseJson } from "../util/json";
@@ -13,7 +14,10 @@ const npx = (args: string[]) => run("npx", args, { cwd: REPO_ROOT, inherit: true
 
 export async function runTests(args: string[]): Promise<number> {
   // Only the tests need a browser (the live view's end-to-end test); the lab does not.
-  await runSteps([{ name: "test browser", run: ensureChromium }]);
+  await runSteps([
+    { name: "test browser", run: ensureChromium },
+    { name: "test tools", run: ensureTestTools },
+  ]);
   for (const [what, cmd] of [
     ["typecheck", ["tsc", "--noEmit", "-p", "tsconfig.json"]],
     ["lint", ["eslint", "."]],

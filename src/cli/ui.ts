@@ -1,6 +1,7 @@
 /** `scripts/lab ui <variant>`: the live view of a running lab in the browser, until Ctrl-C. */
 import { inspectContainer } from "../docker/containers";
 import { DEFAULT_PORT, startUiServer } from "../ui/server";
+import { nodeTarget } from "../model";
 import { stackTopology } from "./check";
 
 export async function runUi(stack: string, opts: { port?: number; intervalMs?: number }): Promise<number> {
@@ -11,7 +12,7 @@ export async function runUi(stack: string, opts: { port?: number; intervalMs?: n
   const t = await stackTopology(stack);
   const vteps = t.nodes.filter((n) => n.kind === "vtep");
   const down = [];
-  for (const v of vteps) if (!(await inspectContainer(v.container))) down.push(v.name);
+  for (const v of vteps) if (!(await inspectContainer(nodeTarget(t, v.name)))) down.push(v.name);
   if (down.length === vteps.length) {
     throw new Error(
       `${stack} is not running (no VTEP container); bring it up with \`scripts/lab up ${stack}\``,

@@ -11,8 +11,9 @@ import type { VariantName } from "../model";
 import { variantFor } from "../../variants";
 import { releaseStaleLocks } from "./locks";
 import { preflight } from "./preflight";
-import { inspectContainer } from "../docker/containers";
-import { pulumi, selectStack, trackedPids } from "./pulumi";
+import { inspectContainer, listContainers, removeContainer } from "../docker/containers";
+import { stackEngines } from "./engines";
+import { pulumi, selectStack, trackedNodes } from "./pulumi";
 
 /** Stack names end up in container names (vxlab-<stack>-<node>) and file names. */
 export const STACK_NAME = /^[a-z0-9][a-z0-9-]{0,39}$/;
@@ -33,9 +34,25 @@ export async function configuredVariant(stack: string): Promise<string | undefin
  * gone, stopped, or started again (another init PID, so a new namespace).
  */
 export async function staleContainers(stack: string): Promise<string[]> {
-  const recorded = [...trackedPids(stack)];
-  const now = await Promise.all(recorded.map(([name]) => inspectContainer(name)));
-  return recorded.filter(([, pid], i) => now[i]?.pid !== pid).map(([name]) => name);
+  const recorded = trackedNodes(stack);
+  const now = await Promise.all(
+    recorded.map((c) => inspectContainer({ container: c.name, engine: c.engine })),
+  );
+  return recorded.filter((c, i) => now[i]?.pid !== c.pid).map((c) => c.name);
+}
+
+/**
+ * After a killed run: its wiring batch can still be running in the helper,
+ * entering namespaces by PIDs of containers this run is about to replace, and
+ * those PIDs can by then be other processes, another lab's included. Removing
+ * the helper ends the batch; `up` then finds it gone and makes it again.
+ */
+async function resetWiringHelpers(stack: string): Promise<void> {
+  for (const engine of await stackEngines(stack)) {
+    const helpers = await listContainers({ "vxlan-lab.stack": stack, "vxlan-lab.kind": "wiring" }, engine);
+    await Promise.all(helpers.map((c) => removeContainer({ container: c.id, engine })));
+    if (helpers.length) process.stderr.write(`removed the wiring helper the killed run may still be using\n`);
+  }
 }
 
 /** Up to and including `pulumi up`; returns its exit code. */
@@ -44,7 +61,7 @@ export async function upStack(
   stack: string = variant,
   opts: { refresh?: boolean } = {},
 ): Promise<number> {
-  await preflight(stack, imageRef(variantFor(variant)?.frrImage ?? "frr"));
+  await preflight(stack, imageRef(variantFor(variant)?.frrImage ?? "frr"), variant);
   await selectStack(stack);
   if (stack !== variant) {
     const current = await configuredVariant(stack);
@@ -58,7 +75,9 @@ export async function upStack(
       if (r.code !== 0) throw new Error(`pulumi config set variant: ${r.stderr.trim()}`);
     }
   }
-  for (const m of releaseStaleLocks(stack)) process.stderr.write(`${m}\n`);
+  const released = releaseStaleLocks(stack);
+  for (const m of released) process.stderr.write(`${m}\n`);
+  if (released.length) await resetWiringHelpers(stack);
   const stale = await staleContainers(stack);
   if (stale.length) {
     process.stderr.write(

@@ -3,7 +3,7 @@
  * node is (image, capabilities, files, command), this makes it exist.
  */
 import tar from "tar-stream";
-import { docker } from "./client";
+import { containerAt, docker, type ContainerRef, type EngineAccess, type Target } from "./client";
 
 export interface ContainerFile {
   path: string;
@@ -29,6 +29,8 @@ export interface ContainerSpec {
   networkPid?: number;
   /** "host": sees every process of the engine's host (the wiring helper, which enters namespaces). */
   pidMode?: "host";
+  /** The engine that holds it; absent: the default one. */
+  engine?: EngineAccess;
 }
 
 export interface ContainerState {
@@ -61,8 +63,9 @@ export function archive(files: readonly ContainerFile[]): Promise<Buffer> {
  * else's container with that name is an error, not a casualty.
  */
 export async function createContainer(spec: ContainerSpec): Promise<ContainerState> {
-  const engine = docker();
-  await replaceLeftover(spec.name, spec.labels);
+  const engine = docker(spec.engine);
+  const ref = { container: spec.name, ...(spec.engine ? { engine: spec.engine } : {}) };
+  await replaceLeftover(ref, spec.labels);
   const c = await engine.createContainer({
     name: spec.name,
     // The engine refuses a hostname for a container in another's namespace.
@@ -84,8 +87,8 @@ export async function createContainer(spec: ContainerSpec): Promise<ContainerSta
   try {
     if (spec.files?.length) await c.putArchive(await archive(spec.files), { path: "/" });
     await c.start();
-    const s = await inspectContainer(spec.name);
-    if (!s) throw new Error(`container ${spec.name} stopped right after start: ${await tail(spec.name)}`);
+    const s = await inspectContainer(ref);
+    if (!s) throw new Error(`container ${spec.name} stopped right after start: ${await tail(ref)}`);
     return s;
   } catch (err) {
     // Nothing half-built stays behind.
@@ -94,10 +97,11 @@ export async function createContainer(spec: ContainerSpec): Promise<ContainerSta
   }
 }
 
-async function replaceLeftover(name: string, labels: Record<string, string>): Promise<void> {
+async function replaceLeftover(ref: Target, labels: Record<string, string>): Promise<void> {
+  const name = ref.container;
   let info;
   try {
-    info = await docker().getContainer(name).inspect();
+    info = await containerAt(ref).container.inspect();
   } catch (err) {
     if (isNotFound(err)) return;
     throw err;
@@ -109,13 +113,13 @@ async function replaceLeftover(name: string, labels: Record<string, string>): Pr
       `a container named ${name} exists and is not this lab node's (labels ${foreign.map(([k]) => k).join(", ")} differ); remove it or choose another stack name`,
     );
   }
-  await removeContainer(name);
+  await removeContainer(ref);
 }
 
 /** The last lines a container printed: what a failed start says. */
-export async function tail(name: string, lines = 20): Promise<string> {
+export async function tail(ref: ContainerRef, lines = 20): Promise<string> {
   try {
-    const buf = (await docker().getContainer(name).logs({ stdout: true, stderr: true, tail: lines })) as
+    const buf = (await containerAt(ref).container.logs({ stdout: true, stderr: true, tail: lines })) as
       Buffer | string;
     return stripFrames(Buffer.isBuffer(buf) ? buf : Buffer.from(buf)).trim() || "(no output)";
   } catch {
@@ -136,9 +140,9 @@ function stripFrames(b: Buffer): string {
 }
 
 /** undefined when the container does not exist or is not running. */
-export async function inspectContainer(name: string): Promise<ContainerState | undefined> {
+export async function inspectContainer(ref: ContainerRef): Promise<ContainerState | undefined> {
   try {
-    const info = await docker().getContainer(name).inspect();
+    const info = await containerAt(ref).container.inspect();
     if (!info.State.Running) return undefined;
     return { id: info.Id, name: info.Name.replace(/^\//, ""), pid: info.State.Pid };
   } catch (err) {
@@ -148,9 +152,9 @@ export async function inspectContainer(name: string): Promise<ContainerState | u
 }
 
 /** Already gone counts as removed. */
-export async function removeContainer(name: string): Promise<void> {
+export async function removeContainer(ref: ContainerRef): Promise<void> {
   try {
-    await docker().getContainer(name).remove({ force: true, v: true });
+    await containerAt(ref).container.remove({ force: true, v: true });
   } catch (err) {
     if (!isNotFound(err) && !/already in progress/.test(String(err))) throw err;
   }
@@ -158,10 +162,16 @@ export async function removeContainer(name: string): Promise<void> {
 
 export async function listContainers(
   labels: Record<string, string>,
-): Promise<{ id: string; name: string }[]> {
-  const list = await docker().listContainers({
+  engine?: EngineAccess,
+): Promise<{ id: string; name: string; labels: Record<string, string>; state: string }[]> {
+  const list = await docker(engine).listContainers({
     all: true,
     filters: { label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) },
   });
-  return list.map((c) => ({ id: c.Id, name: (c.Names[0] ?? "").replace(/^\//, "") }));
+  return list.map((c) => ({
+    id: c.Id,
+    name: (c.Names[0] ?? "").replace(/^\//, ""),
+    labels: c.Labels,
+    state: c.State,
+  }));
 }

@@ -1,13 +1,14 @@
 /** Commands in a running container, over the engine API: whole, as a script, or line by line. */
 import { PassThrough, type Duplex } from "node:stream";
 import type { ExecResult } from "../util/process";
-import { docker } from "./client";
+import { containerAt, nameOf, type ContainerRef } from "./client";
 
 export type { ExecResult };
 
-async function start(container: string, cmd: string[], stdin: boolean) {
-  const engine = docker();
-  const e = await engine.getContainer(container).exec({
+async function start(ref: ContainerRef, cmd: string[], stdin: boolean) {
+  const { engine, container: c } = containerAt(ref);
+  const container = nameOf(ref);
+  const e = await c.exec({
     Cmd: cmd,
     AttachStdout: true,
     AttachStderr: true,
@@ -34,7 +35,7 @@ async function start(container: string, cmd: string[], stdin: boolean) {
   return { stream, out, err, ended, exitCode };
 }
 
-export async function exec(container: string, cmd: string[], input?: string): Promise<ExecResult> {
+export async function exec(container: ContainerRef, cmd: string[], input?: string): Promise<ExecResult> {
   const x = await start(container, cmd, input !== undefined);
   let stdout = "";
   let stderr = "";
@@ -50,7 +51,11 @@ export async function exec(container: string, cmd: string[], input?: string): Pr
  * it can swallow the rest), run with `sh -ex`. A non-zero exit throws with the
  * node, the exit code and the whole trace: the failing command is its last line.
  */
-export async function runScript(container: string, script: string, what = container): Promise<string> {
+export async function runScript(
+  container: ContainerRef,
+  script: string,
+  what = nameOf(container),
+): Promise<string> {
   const r = await exec(
     container,
     ["sh", "-c", 'f=$(mktemp) && cat >"$f" && sh -ex "$f"; rc=$?; rm -f "$f"; exit $rc'],
@@ -69,7 +74,7 @@ export async function runScript(container: string, script: string, what = contai
  * was satisfied before the deadline.
  */
 export async function watchLines(
-  container: string,
+  container: ContainerRef,
   cmd: string[],
   onLine: (line: string) => boolean,
   deadline: number,
@@ -113,7 +118,7 @@ export interface ExecStream {
  * readers that run as long as someone looks (the live view).
  */
 export async function streamExec(
-  container: string,
+  container: ContainerRef,
   cmd: string[],
   onStdout: (chunk: string) => void,
   onStderr: (chunk: string) => void = () => undefined,

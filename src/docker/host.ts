@@ -4,6 +4,7 @@
  * (it does on this project's VMs), while dockerd runs in the namespaces whose
  * settings the lab's containers share.
  */
+import type { ContainerRef } from "./client";
 import { runScript } from "./exec";
 
 /**
@@ -19,7 +20,7 @@ const path = (k: string) => `/proc/sys/net/ipv6/neigh/default/${k}`;
 const onHost = (cmd: string) =>
   `host=$(pgrep -o -x dockerd || echo 1)\nnsenter -t "$host" -m -n sh -c '${cmd}'`;
 
-export async function readNeighLimits(helper: string): Promise<NeighLimits> {
+export async function readNeighLimits(helper: ContainerRef): Promise<NeighLimits> {
   const out = await runScript(helper, onHost(NEIGH_KEYS.map((k) => `cat ${path(k)}`).join("; ")));
   const v = out.trim().split(/\s+/).map(Number);
   if (v.length !== 3 || v.some((n) => !Number.isInteger(n))) {
@@ -28,7 +29,7 @@ export async function readNeighLimits(helper: string): Promise<NeighLimits> {
   return { gc_thresh1: v[0] ?? 0, gc_thresh2: v[1] ?? 0, gc_thresh3: v[2] ?? 0 };
 }
 
-export async function writeNeighLimits(helper: string, l: NeighLimits): Promise<void> {
+export async function writeNeighLimits(helper: ContainerRef, l: NeighLimits): Promise<void> {
   // Highest first: the kernel wants thresh1 <= thresh2 <= thresh3 at every step.
   const keys = [...NEIGH_KEYS].reverse();
   await runScript(helper, onHost(keys.map((k) => `echo ${Math.floor(l[k])} > ${path(k)}`).join("; ")));

@@ -1,6 +1,6 @@
 /** A container's log, followed over the engine API: no process in the container. */
 import { PassThrough } from "node:stream";
-import { docker } from "./client";
+import { containerAt, type ContainerRef } from "./client";
 
 export interface LogFollow {
   stop(): void;
@@ -12,7 +12,7 @@ export interface LogFollow {
  * ends the stream (idle timeout, container restart) it follows again from the
  * last line seen, until stop().
  */
-export function followLogs(container: string, onLine: (line: string) => void, tail = 50): LogFollow {
+export function followLogs(container: ContainerRef, onLine: (line: string) => void, tail = 50): LogFollow {
   let stopped = false;
   let since: number | undefined;
   let lastStamp = "";
@@ -23,8 +23,8 @@ export function followLogs(container: string, onLine: (line: string) => void, ta
   };
   const follow = async () => {
     try {
-      const engine = docker();
-      const stream = (await engine.getContainer(container).logs({
+      const { engine, container: c } = containerAt(container);
+      const stream = (await c.logs({
         follow: true,
         stdout: true,
         stderr: true,

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Duplex, Readable, Writable } from "node:stream";
-import { docker } from "./client";
+import { containerAt, type ContainerRef } from "./client";
 
 export interface SessionOptions {
   /** Allocate a TTY in the container: raw bytes both ways, ^C goes through as a byte. */
@@ -63,9 +63,12 @@ async function exitCode(e: { inspect(): Promise<{ Running: boolean; ExitCode: nu
   throw new Error("the engine reported no exit code for the command");
 }
 
-export async function openSession(container: string, cmd: string[], opts: SessionOptions): Promise<Session> {
-  const engine = docker();
-  const c = engine.getContainer(container);
+export async function openSession(
+  container: ContainerRef,
+  cmd: string[],
+  opts: SessionOptions,
+): Promise<Session> {
+  const { engine, container: c } = containerAt(container);
   const id = randomUUID();
   const tty = opts.tty ?? false;
   // Engine API 1.41 (Debian's 20.10) has no ConsoleSize at create, and a resize

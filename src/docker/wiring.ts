@@ -9,6 +9,7 @@
 import { z } from "zod";
 import { parseJson } from "../util/json";
 import { Coalescer } from "./batch";
+import { engineKey, nameOf, targetOf, type ContainerRef, type EngineAccess } from "./client";
 import { exec, runScript } from "./exec";
 
 /** The helper's needs: nsenter into other containers' namespaces (SYS_ADMIN, SYS_PTRACE), links (NET_ADMIN). */
@@ -16,6 +17,8 @@ export const HELPER_CAPABILITIES = ["NET_ADMIN", "SYS_ADMIN", "SYS_PTRACE"];
 
 export interface LinkEnd {
   container: string;
+  /** The engine that holds the container; absent: the default one. */
+  engine?: EngineAccess;
   /** The container's init PID on the engine host: names its network namespace. */
   pid: number;
   iface: string;
@@ -33,7 +36,7 @@ export interface VethSpec {
 
 /** Words that reach a shell unquoted: interface names, MACs, addresses, numbers. */
 const SAFE = /^[A-Za-z0-9_.:/-]+$/;
-function word(s: string | number): string {
+export function word(s: string | number): string {
   const w = String(s);
   if (!SAFE.test(w)) throw new Error(`refusing ${JSON.stringify(w)} in a wiring script`);
   return w;
@@ -42,11 +45,12 @@ function word(s: string | number): string {
 /** `ip -batch` lines for one namespace, run through nsenter. */
 function inNetns(pid: number, lines: string[], tolerant = false): string[] {
   if (lines.length === 0) return [];
-  const ip = tolerant ? "ip -force -batch - 2>/dev/null || true" : "ip -batch -";
-  return [`nsenter -t ${word(pid)} -n ${ip} <<'EOF'`, ...lines, "EOF"];
+  // The here-document belongs to ip, so `|| true` comes after it: `ip ... || true <<EOF` would feed `true`.
+  const ip = tolerant ? "ip -force -batch - 2>/dev/null <<'EOF' || true" : "ip -batch - <<'EOF'";
+  return [`nsenter -t ${word(pid)} -n ${ip}`, ...lines, "EOF"];
 }
 
-function byPid<T>(items: readonly T[], key: (x: T) => number): Map<number, T[]> {
+export function byPid<T>(items: readonly T[], key: (x: T) => number): Map<number, T[]> {
   const m = new Map<number, T[]>();
   for (const x of items) {
     const k = key(x);
@@ -57,7 +61,7 @@ function byPid<T>(items: readonly T[], key: (x: T) => number): Map<number, T[]> 
   return m;
 }
 
-function endSettings(e: LinkEnd): string[] {
+export function endSettings(e: LinkEnd): string[] {
   return [
     ...(e.mac ? [`link set ${word(e.iface)} address ${word(e.mac)}`] : []),
     ...(e.addresses ?? []).map((a) => `addr add ${word(a)} dev ${word(e.iface)} nodad`),
@@ -66,7 +70,7 @@ function endSettings(e: LinkEnd): string[] {
 }
 
 /** Runs the blocks side by side and fails if any of them failed. */
-function parallel(blocks: string[][]): string[] {
+export function parallel(blocks: string[][]): string[] {
   if (blocks.length === 0) return [];
   return [
     "pids=",
@@ -148,29 +152,31 @@ export function parseRead(stdout: string): Map<number, IfaceState[] | null> {
   return out;
 }
 
-// One coalescer per helper and kind of work: a burst of link operations becomes one exec.
+// One coalescer per helper (on its engine) and kind of work: a burst of link operations becomes one exec.
 const creators = new Map<string, Coalescer<VethSpec, void>>();
 const deleters = new Map<string, Coalescer<{ pid: number; iface: string }, void>>();
 const readers = new Map<string, Coalescer<number, IfaceState[] | null>>();
 
-function coalescer<T, R>(
+export function coalescer<T, R>(
   m: Map<string, Coalescer<T, R>>,
-  helper: string,
+  helper: ContainerRef,
   run: (items: T[]) => Promise<R[]>,
 ): Coalescer<T, R> {
-  let c = m.get(helper);
-  if (!c) m.set(helper, (c = new Coalescer(run)));
+  const t = targetOf(helper);
+  const key = `${engineKey(t.engine)}|${t.container}`;
+  let c = m.get(key);
+  if (!c) m.set(key, (c = new Coalescer(run)));
   return c;
 }
 
-export function createLink(helper: string, link: VethSpec): Promise<void> {
+export function createLink(helper: ContainerRef, link: VethSpec): Promise<void> {
   return coalescer(creators, helper, async (links) => {
     await runScript(helper, createScript(links), `wiring ${links.length} link(s)`);
     return links.map(() => undefined);
   }).add(link);
 }
 
-export function deleteLinkEnd(helper: string, end: { pid: number; iface: string }): Promise<void> {
+export function deleteLinkEnd(helper: ContainerRef, end: { pid: number; iface: string }): Promise<void> {
   return coalescer(deleters, helper, async (ends) => {
     await runScript(helper, deleteScript(ends), `unwiring ${ends.length} link(s)`);
     return ends.map(() => undefined);
@@ -178,10 +184,10 @@ export function deleteLinkEnd(helper: string, end: { pid: number; iface: string 
 }
 
 /** A namespace's interfaces, or null when the namespace is gone. */
-export function readLinks(helper: string, pid: number): Promise<IfaceState[] | null> {
+export function readLinks(helper: ContainerRef, pid: number): Promise<IfaceState[] | null> {
   return coalescer(readers, helper, async (pids) => {
     const r = await exec(helper, ["sh", "-c", readScript(pids)]);
-    if (r.code !== 0) throw new Error(`reading links through ${helper}: ${r.stderr.trim()}`);
+    if (r.code !== 0) throw new Error(`reading links through ${nameOf(helper)}: ${r.stderr.trim()}`);
     const m = parseRead(r.stdout);
     return pids.map((p) => m.get(p) ?? null);
   }).add(pid);
@@ -243,11 +249,11 @@ export function parseNetnsBatch(stdout: string, count: number): { code: number; 
 const netnsRunners = new Map<string, Coalescer<NetnsScript, { code: number; output: string }>>();
 
 /** Runs a script in a container's network namespace through the helper; scripts of a burst share one exec. */
-export async function runInNetns(helper: string, item: NetnsScript): Promise<void> {
+export async function runInNetns(helper: ContainerRef, item: NetnsScript): Promise<void> {
   const r = await coalescer(netnsRunners, helper, async (items) => {
     const x = await exec(helper, ["sh", "-c", netnsBatchScript(items)]);
     if (x.code !== 0)
-      throw new Error(`running ${items.length} script(s) through ${helper}: ${x.stderr.trim()}`);
+      throw new Error(`running ${items.length} script(s) through ${nameOf(helper)}: ${x.stderr.trim()}`);
     return parseNetnsBatch(x.stdout, items.length);
   }).add(item);
   if (r.code !== 0) {

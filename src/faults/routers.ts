@@ -6,8 +6,11 @@
  */
 import { docker } from "../docker/client";
 import { exec } from "../docker/exec";
-import { BFD, getNode, type LabNode, type Topology } from "../model";
+import { BFD_PROFILES, getNode, type LabNode, type Topology } from "../model";
 import { parsePing, pingArgv, type LossWindow } from "./ping";
+import { EVPN_COMMANDS, unreflected, vtysh } from "../checks/evpn";
+import { BgpNeighborsSchema, Ospf6NeighborsSchema } from "../checks/schemas";
+import type { CheckContext } from "../checks/types";
 
 export type RouterFault = "stop" | "isolate" | "drop";
 
@@ -144,30 +147,58 @@ export async function setBfd(t: Topology, on: boolean): Promise<void> {
           (i) => t.links.find((l) => l.name === i.link)?.kind === "underlay",
         );
         const argv = ["vtysh", "-c", "configure terminal"];
-        const cmd = on ? `ipv6 ospf6 bfd profile ${BFD.profile}` : "no ipv6 ospf6 bfd";
+        const cmd = on ? `ipv6 ospf6 bfd profile ${BFD_PROFILES.underlay}` : "no ipv6 ospf6 bfd";
         for (const i of underlay) argv.push("-c", `interface ${i.name}`, "-c", cmd, "-c", "exit");
         return must(n.container, argv);
       }),
   );
 }
 
-/** Waits until every router has a full OSPFv3 adjacency with every VTEP again; false at the deadline. */
-export async function underlayWhole(t: Topology, deadlineMs = 30_000): Promise<boolean> {
+/**
+ * Waits until the lab is as redundant as built: every router has a full
+ * OSPFv3 adjacency with every VTEP; in evpn also an Established iBGP session
+ * with every VTEP, and every VTEP holds each remote route from every
+ * reflector (a VTEP that reached only one reflector, or got a route through
+ * one only, loses it when that one stops). Returns what is still missing at
+ * the deadline, [] once whole.
+ */
+export async function underlayGaps(t: Topology, deadlineMs = 30_000): Promise<string[]> {
   const vteps = t.nodes.filter((n) => n.kind === "vtep").length;
   const routers = t.nodes.filter((n) => n.kind === "router");
+  const ctx: CheckContext = { t, exec: (node, argv) => exec(getNode(t, node).container, argv) };
+  const gaps = async (r: LabNode): Promise<string[]> => {
+    const data = await vtysh(ctx, r.name, "show ipv6 ospf6 neighbor json", Ospf6NeighborsSchema);
+    const full = (data.neighbors ?? []).filter((x) => x.state === "Full").length;
+    if (full < vteps) return [`${r.name}: ${full} of ${vteps} OSPFv3 adjacencies Full`];
+    if (t.variant !== "evpn") return [];
+    const peers = await vtysh(ctx, r.name, EVPN_COMMANDS.neighbors, BgpNeighborsSchema);
+    const up = Object.values(peers).filter((p) => p.bgpState === "Established").length;
+    return up < vteps ? [`${r.name}: ${up} of ${vteps} iBGP sessions Established`] : [];
+  };
+  // A daemon still starting (a restarted router) is a gap like any other, until the deadline.
+  const orWhy = (p: Promise<string[]>) =>
+    p.catch((err: unknown) => [err instanceof Error ? err.message : String(err)]);
+  let missing: string[] = [];
   const end = Date.now() + deadlineMs;
   while (Date.now() < end) {
-    const full = await Promise.all(
-      routers.map(async (r) => {
-        const res = await exec(r.container, ["vtysh", "-c", "show ipv6 ospf6 neighbor json"]);
-        const data = JSON.parse(res.stdout || "{}") as { neighbors?: { state: string }[] };
-        return (data.neighbors ?? []).filter((x) => x.state === "Full").length >= vteps;
-      }),
-    );
-    if (full.every(Boolean)) return true;
+    missing = (await Promise.all(routers.map((r) => orWhy(gaps(r))))).flat();
+    if (!missing.length && t.variant === "evpn") missing = await orWhy(unreflected(ctx));
+    if (!missing.length) return [];
     await new Promise((r) => setTimeout(r, 500));
   }
-  return false;
+  // A daemon that never came back: say what runs and what FRR logged last.
+  const silent = routers.filter((r) =>
+    missing.some((m) => m.startsWith(`${r.name}:`) && m.includes("is not running")),
+  );
+  for (const r of silent) missing.push(`${r.name}: ${await daemonEvidence(r.container)}`);
+  return missing;
+}
+
+async function daemonEvidence(container: string): Promise<string> {
+  const script =
+    "ps -eo pid,comm; tail -n 20 /var/log/frr/frr.log; ls /var/tmp/frr/*/crashlog 2>/dev/null || true";
+  const r = await exec(container, ["sh", "-c", script]);
+  return `processes and the end of frr.log:\n${r.stdout}${r.stderr}`;
 }
 
 export interface BfdSessionCounters {

@@ -3,20 +3,20 @@
  * VTEPs in the middle, hosts below; underlay links with their /64, VTEP
  * loopbacks, host addresses and MACs, the overlay prefix. Pure.
  */
-import type { LabNode, Topology } from "../model";
+import { namesEngines, TUNNEL_PORT, type LabNode, type Topology } from "../model";
 
 const esc = (s: string) =>
   s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
 const BOX = {
   router: { w: 150, h: 46 },
-  registry: { w: 170, h: 46 },
+  registry: { w: 170, h: 58 },
   vtep: { w: 170, h: 46 },
   host: { w: 170, h: 58 },
 } as const;
 const COLORS = { router: "#dbe8f7", registry: "#efe0f5", vtep: "#e3f2df", host: "#fdf1d8" } as const;
 const ROW_Y = { router: 70, vtep: 300, host: 470 } as const;
-/** The registry sits with the routers it hangs off; agents are drawn inside their VTEP. */
+/** The registry sits among the routers it is linked to; agents are drawn inside their VTEP. */
 const ROWS = [
   ["router", ["router", "registry"]],
   ["vtep", ["vtep"]],
@@ -53,6 +53,12 @@ export function topologySvg(t: Topology): string {
   const placed = new Map<string, Placed>();
   for (const [row, kinds] of ROWS) {
     const nodes = kinds.flatMap((k) => byKind(k));
+    // The registry has a link to every router: between them, its links stay short and apart.
+    if (row === "router" && byKind("registry").length > 0) {
+      const routers = byKind("router");
+      const half = Math.ceil(routers.length / 2);
+      nodes.splice(0, nodes.length, ...routers.slice(0, half), ...byKind("registry"), ...routers.slice(half));
+    }
     const step = width / (nodes.length + 1);
     nodes.forEach((node, i) => placed.set(node.name, { node, x: step * (i + 1), y: ROW_Y[row] }));
   }
@@ -65,15 +71,25 @@ export function topologySvg(t: Topology): string {
     `<text x="12" y="20" font-size="14" font-weight="bold">${esc(`vxlan-lab: ${t.variant} (stack ${t.stack})`)}</text>`,
     `<text x="12" y="38">${esc(`underlay: IPv6 only, OSPFv3, MTU ${t.underlay.mtu}; VXLAN VNI ${t.vxlan.vni}, UDP ${t.vxlan.port}, TTL ${t.vxlan.ttl}`)}</text>`,
   );
+  // A lab over several engines: which engine holds each node, and which links are tunnels between them.
+  const named = namesEngines(t);
+  if (named) {
+    const list = t.engines.map((e) => `${e.name} ${e.endpoint ?? "default"}`).join(", ");
+    out.push(
+      `<text x="12" y="54" fill="#845">${esc(`engines: ${list}; dashed links are tunnels between engine hosts (UDP ${TUNNEL_PORT})`)}</text>`,
+    );
+  }
   for (const l of t.links) {
     const a = placed.get(l.a.node);
     const b = placed.get(l.b.node);
     if (!a || !b) continue;
     const prefix = l.a.address?.replace(/::2\/64$/, "::/64") ?? "";
+    const label = l.kind === "access" ? l.a.iface : `${l.a.iface} ${prefix}`;
+    const dash = l.tunnel ? ' stroke-dasharray="6 3"' : "";
     out.push(
-      `<g class="link" data-link="${esc(l.name)}" data-kind="${l.kind}">`,
-      `<line x1="${a.x}" y1="${a.y}" x2="${b.x}" y2="${b.y}" stroke="${l.kind === "access" ? "#999" : "#4a6fa5"}" stroke-width="${l.kind === "access" ? 1 : 1.5}"/>`,
-      linkLabel(a, b, l.kind === "access" ? l.a.iface : `${l.a.iface} ${prefix}`),
+      `<g class="link" data-link="${esc(l.name)}" data-kind="${l.kind}"${l.tunnel ? ` data-tunnel="${l.tunnel.vni}"` : ""}>`,
+      `<line x1="${a.x}" y1="${a.y}" x2="${b.x}" y2="${b.y}" stroke="${l.kind === "access" ? "#999" : "#4a6fa5"}" stroke-width="${l.kind === "access" ? 1 : 1.5}"${dash}/>`,
+      linkLabel(a, b, l.tunnel ? `${label} tunnel ${l.tunnel.vni}` : label),
       `</g>`,
     );
   }
@@ -82,14 +98,16 @@ export function topologySvg(t: Topology): string {
     const agent = t.registry?.agents[node.name];
     const w = BOX[node.kind].w;
     const h = BOX[node.kind].h + (agent ? 13 : 0);
-    const lines = [node.name];
+    const lines = [named ? `${node.name} @ ${node.engine}` : node.name];
     if (node.loopback) lines.push(`lo ${node.loopback}`);
-    if (node.name === t.registry?.node) lines.push(`etcd ${t.registry.url.replace("http://", "")}`);
+    // The registry's service address is on its lo, like a router's loopback.
+    if (node.name === t.registry?.node)
+      lines.push(`lo ${t.registry.address}`, `etcd port ${t.registry.port}`);
     if (agent) lines.push(`+ ${agent}`);
     const host = t.hosts.find((hh) => hh.name === node.name);
     if (host) lines.push(host.address, host.mac);
     out.push(
-      `<g class="node" data-node="${esc(node.name)}" data-kind="${node.kind}">`,
+      `<g class="node" data-node="${esc(node.name)}" data-kind="${node.kind}"${named ? ` data-engine="${esc(node.engine)}"` : ""}>`,
       `<rect x="${x - w / 2}" y="${y - h / 2}" width="${w}" height="${h}" rx="6" fill="${COLORS[node.kind]}" stroke="#333"/>`,
       ...lines.map(
         (txt, i) =>

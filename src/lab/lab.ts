@@ -5,9 +5,22 @@
  * underlay has converged. Variants build on `lab.converged`.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { Container, Link, NeighbourLimits, Script } from "../docker/resources";
+import type { EngineAccess, Target } from "../docker/client";
+import { Container, ImageCopy, Link, NeighbourLimits, Script } from "../docker/resources";
 import { HELPER_CAPABILITIES } from "../docker/wiring";
-import { neighbourEntries, type LabNode, type NodeKind, type Topology } from "../model";
+import {
+  engineAccess,
+  engineOf,
+  LABEL_PREFIX,
+  enginesInUse,
+  namesEngines,
+  neighbourEntries,
+  wiringContainer,
+  type Engine,
+  type LabNode,
+  type NodeKind,
+  type Topology,
+} from "../model";
 import {
   convergenceTargets,
   FRR_START,
@@ -25,13 +38,18 @@ export interface LabArgs {
   convergeTimeoutSeconds?: number;
 }
 
+/** The `engine` input of a resource: absent on the default engine, so such labs keep their inputs. */
+const onEngine = (access?: EngineAccess): { engine?: EngineAccess } => (access ? { engine: access } : {});
+
 export class Lab extends pulumi.ComponentResource {
   readonly containers: Record<string, Container> = {};
-  readonly helper: Container;
+  /** One wiring helper per engine that holds nodes, by engine name. */
+  readonly helpers: Record<string, Container> = {};
   readonly links: Link[] = [];
   /** Per node with a setup step after wiring (the registry): the resource after which it serves. */
   readonly configured: Record<string, pulumi.Resource> = {};
-  readonly limits: NeighbourLimits;
+  /** Per engine: its host's neighbour table limits (one table per machine). */
+  readonly limits: Record<string, NeighbourLimits> = {};
   readonly converged: Converged;
   private readonly topology: Topology;
 
@@ -40,27 +58,10 @@ export class Lab extends pulumi.ComponentResource {
     const t = args.topology;
     this.topology = t;
     const child = { parent: this };
-
-    this.helper = new Container(
-      "wiring",
-      {
-        name: t.wiring.container,
-        hostname: "wiring",
-        image: args.images.frr,
-        labels: t.wiring.labels,
-        capAdd: HELPER_CAPABILITIES,
-        sysctls: {},
-        cmd: ["sleep", "infinity"],
-        pidMode: "host",
-      },
-      child,
-    );
-    this.limits = new NeighbourLimits(
-      "neighbour-limits",
-      { helper: this.helper.name, entries: neighbourEntries(t) },
-      child,
-    );
-
+    // A lab that names its engines groups each engine's resources under it, so
+    // a plan shows which node lands where; a lab on the default engine keeps
+    // the resource names it always had.
+    const named = namesEngines(t);
     const imageOf: Record<NodeKind, string> = {
       router: args.images.frr,
       vtep: args.images.frr,
@@ -68,9 +69,58 @@ export class Lab extends pulumi.ComponentResource {
       registry: args.images.registry,
       agent: args.images.agent,
     };
+    const parents: Record<string, pulumi.Resource> = {};
+    const copies: Record<string, pulumi.Resource[]> = {};
+    for (const e of enginesInUse(t)) {
+      const access = engineAccess(e);
+      const parent = named
+        ? new pulumi.ComponentResource(
+            "vxlan-lab:lab:Engine",
+            e.name,
+            { endpoint: e.endpoint ?? "default" },
+            child,
+          )
+        : this;
+      parents[e.name] = parent;
+      const suffix = named ? `-${e.name}` : "";
+      // Images are built on the default engine; another engine gets a copy of each one its nodes use.
+      const images = [...new Set(t.nodes.filter((n) => n.engine === e.name).map((n) => imageOf[n.kind]))];
+      copies[e.name] = access
+        ? [...new Set([args.images.frr, ...images])].map(
+            (image) =>
+              new ImageCopy(
+                `image${suffix}-${image.replace(/[/:]/g, "-")}`,
+                { image, to: access },
+                { parent },
+              ),
+          )
+        : [];
+      this.helpers[e.name] = new Container(
+        `wiring${suffix}`,
+        {
+          name: wiringContainer(t, e.name),
+          hostname: "wiring",
+          image: args.images.frr,
+          labels: named ? { ...t.wiring.labels, [`${LABEL_PREFIX}.engine`]: e.name } : t.wiring.labels,
+          capAdd: HELPER_CAPABILITIES,
+          sysctls: {},
+          cmd: ["sleep", "infinity"],
+          pidMode: "host",
+          ...onEngine(access),
+        },
+        { parent, dependsOn: copies[e.name] },
+      );
+      this.limits[e.name] = new NeighbourLimits(
+        `neighbour-limits${suffix}`,
+        { helper: this.helperOf(e), entries: neighbourEntries(t) },
+        { parent },
+      );
+    }
+
     // Nodes are ordered so that a sidecar's VTEP exists before it.
     for (const n of t.nodes) {
       const frr = n.kind === "router" || n.kind === "vtep";
+      const access = engineAccess(engineOf(t, n));
       this.containers[n.name] = new Container(
         n.name,
         {
@@ -84,8 +134,9 @@ export class Lab extends pulumi.ComponentResource {
           ...(n.netns
             ? { networkOf: this.node(n.netns).containerId, networkPid: this.node(n.netns).pid }
             : {}),
+          ...onEngine(access),
         },
-        child,
+        { parent: parents[n.engine] ?? this, dependsOn: copies[n.engine] ?? [] },
       );
     }
 
@@ -95,16 +146,21 @@ export class Lab extends pulumi.ComponentResource {
     const end = (node: string, iface: string, address?: string) => {
       const c = this.node(node);
       const n = this.nodeOf(node);
+      const access = engineAccess(engineOf(t, n));
       return pulumi.all([c.name, c.pid]).apply(([container, pid]) => ({
         container,
         pid,
         iface,
+        ...onEngine(access),
         // Hosts and the registry keep their address on their one link; FRR's zebra addresses the rest.
         ...(n.kind === "host" ? hostEnd(t, node) : {}),
         ...(n.kind === "registry" && address ? { addresses: [address] } : {}),
       }));
     };
+    const helpers = Object.values(this.helpers);
     for (const l of t.links) {
+      const a = this.nodeOf(l.a.node);
+      const b = this.nodeOf(l.b.node);
       this.links.push(
         new Link(
           l.name,
@@ -112,9 +168,22 @@ export class Lab extends pulumi.ComponentResource {
             a: end(l.a.node, l.a.iface, l.a.address),
             b: end(l.b.node, l.b.iface, l.b.address),
             mtu: l.mtu,
-            helper: this.helper.name,
+            helper: this.helperOf(engineOf(t, a)),
+            ...(l.tunnel
+              ? {
+                  tunnel: {
+                    helper: this.helperOf(engineOf(t, b)),
+                    spec: {
+                      vni: l.tunnel.vni,
+                      port: l.tunnel.port,
+                      aRemote: l.tunnel.aRemote,
+                      bRemote: l.tunnel.bRemote,
+                    },
+                  },
+                }
+              : {}),
           },
-          { ...child, dependsOn: [this.helper, ...wired] },
+          { ...child, dependsOn: [...helpers, ...wired] },
         ),
       );
     }
@@ -130,6 +199,7 @@ export class Lab extends pulumi.ComponentResource {
           wiring: this.wiring(registry.name),
           node: registry.name,
           script: registryCommands(t).join("\n"),
+          ...this.engineInput(registry.name),
         },
         { ...child, dependsOn: this.links },
       );
@@ -166,6 +236,24 @@ export class Lab extends pulumi.ComponentResource {
       .interfaces.map((i) => i.peer.node)
       .filter((p) => opts.routers !== false || this.nodeOf(p).kind !== "router");
     return [self, ...peers].map((x) => this.node(x).pid);
+  }
+
+  /** The wiring helper of an engine, as the Docker layer addresses it. */
+  helperOf(e: Engine): pulumi.Output<string | Target> {
+    const c = this.helpers[e.name];
+    if (!c) throw new Error(`no wiring helper on engine ${e.name}: no node of the lab is there`);
+    const access = engineAccess(e);
+    return c.name.apply((container) => (access ? { container, engine: access } : container));
+  }
+
+  /** The helper of the engine that holds a node. */
+  helperFor(name: string): pulumi.Output<string | Target> {
+    return this.helperOf(engineOf(this.topology, this.nodeOf(name)));
+  }
+
+  /** The `engine` input of a resource that works in the node's container: absent on the default engine. */
+  engineInput(name: string): { engine?: EngineAccess } {
+    return onEngine(engineAccess(engineOf(this.topology, this.nodeOf(name))));
   }
 
   node(name: string): Container {

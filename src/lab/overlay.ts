@@ -34,7 +34,8 @@ export class Overlay extends pulumi.ComponentResource {
           // VTEP and host commands only touch the node's network namespace:
           // the wiring helper runs them all in one exec. An agent's script
           // works on its own files and processes, so it runs inside the agent.
-          ...(kindOf(node) === "agent" ? {} : { netns: { helper: lab.helper.name, pid: c.pid } }),
+          ...lab.engineInput(node),
+          ...(kindOf(node) === "agent" ? {} : { netns: { helper: lab.helperFor(node), pid: c.pid } }),
         },
         { parent: this, dependsOn: [lab.converged, ...before.filter((s): s is Script => !!s)] },
       );

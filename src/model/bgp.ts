@@ -3,6 +3,7 @@
 // iBGP between IPv6 loopbacks over the OSPFv3 underlay: the routers reflect, the
 // VTEPs advertise their VNIs. IPv6-only, so router ids are explicit and the
 // IPv4 unicast family is off.
+import { BFD_PROFILES } from "./bfd";
 import { LIMITS } from "./constants";
 import { getNode } from "./topology";
 import type { LabNode, Topology } from "./types";
@@ -53,6 +54,9 @@ export function routerBgpConfig(t: Topology, node: string): string[] {
     ` neighbor ${g} remote-as internal`,
     // The reflectors never connect to each other: every VTEP peers with each of them.
     ` bgp listen range ${vtepListenRange()} peer-group ${g}`,
+    // Multihop BFD between loopbacks (iBGP, not on a shared link): a dead peer
+    // is dropped in about a second, not after the 9 s hold time (frr.ts has the profile).
+    ` neighbor ${g} bfd profile ${BFD_PROFILES.reflectors}`,
     " !",
     " address-family l2vpn evpn",
     `  neighbor ${g} activate`,
@@ -74,9 +78,16 @@ export function vtepBgpConfig(t: Topology, node: string): string[] {
     ...header(routerId),
     ` neighbor ${g} peer-group`,
     ` neighbor ${g} remote-as internal`,
-    // No connect timer to tune: bgpd connects as soon as next-hop tracking
-    // sees the reflector's loopback (measured: within 0.1 s of the OSPFv3 route).
+    // bgpd connects as soon as next-hop tracking sees the reflector's loopback
+    // (measured: within 0.1 s of the OSPFv3 route), but an attempt that failed
+    // ("No path to specified Neighbor", while the VTEP was cut off) waits for
+    // the connect timer: 10 s in the datacenter profile. Seen: one reflector
+    // back 10-13 s after the other; 2 s keeps that window short.
     ` neighbor ${g} update-source ${loopback}`,
+    ` neighbor ${g} timers connect 2`,
+    // A dead reflector is dropped in about a second, not after the 9 s hold
+    // time: multihop BFD between the loopbacks (the profile is in frr.ts).
+    ` neighbor ${g} bfd profile ${BFD_PROFILES.reflectors}`,
     ...reflectors.map((r) => ` neighbor ${r} peer-group ${g}`),
     " !",
     " address-family l2vpn evpn",

@@ -4,12 +4,23 @@
 // is valid; the checks across fields (placement against vteps, the variants'
 // limits) are in topology.ts, on the fields that passed.
 import { z } from "zod";
+import { BFD_INTERVAL } from "./bfd";
 import { LIMITS, PROJECT_NAME, STACK_NAME, VXLAN_OVERHEAD } from "./constants";
 import { TopologyError } from "./errors";
 import type { LabSpec } from "./types";
 import { VARIANTS } from "./variants";
 
-export const CONFIG_KEYS = ["variant", "vteps", "routers", "hostsPerVtep", "placement", "mtu"] as const;
+export const CONFIG_KEYS = [
+  "variant",
+  "vteps",
+  "routers",
+  "hostsPerVtep",
+  "placement",
+  "mtu",
+  "bfdInterval",
+  "engines",
+  "enginePlacement",
+] as const;
 
 /** Keys the program itself reads besides the topology's. */
 export const RUN_CONFIG_KEYS = ["convergeTimeout"] as const;
@@ -34,6 +45,11 @@ function intIn(key: string, r: Range, why = "") {
 }
 
 const perVtep = LIMITS.hostsPerVtep;
+
+/** Why bfdInterval has a floor and what the default is, in the error. */
+const BFD_WHY =
+  " (ms, BFD on every underlay link, detection after 3 missed; default 300: 100 needs CPU to spare, " +
+  "it flapped on 2 CPUs under load)";
 
 /** The fields of a LabSpec, each checked on its own (absent ones take their defaults later). */
 export const LabSpecFieldsSchema = z.object({
@@ -60,6 +76,7 @@ export const LabSpecFieldsSchema = z.object({
     ` (underlay link MTU; VXLAN over IPv6 takes ${VXLAN_OVERHEAD} bytes and the overlay needs at least 1280)`,
   ).optional(),
   hostsPerVtep: intIn("hostsPerVtep", perVtep).optional(),
+  bfdInterval: intIn("bfdInterval", BFD_INTERVAL, BFD_WHY).optional(),
   placement: z
     .array(z.unknown(), {
       error: (iss) =>
@@ -149,6 +166,10 @@ export const StackConfigSchema = z.strictObject({
   routers: decimal("routers", range("routers")).optional(),
   hostsPerVtep: decimal("hostsPerVtep", range("hostsPerVtep")).optional(),
   mtu: decimal("mtu", `${range("mtu")} (bytes, underlay link MTU)`).optional(),
+  bfdInterval: decimal(
+    "bfdInterval",
+    `an integer from ${BFD_INTERVAL.min} to ${BFD_INTERVAL.max} (ms)`,
+  ).optional(),
   placement: z
     .string()
     .transform((raw, ctx) => {
@@ -163,6 +184,33 @@ export const StackConfigSchema = z.strictObject({
         });
       }
       return p ?? [];
+    })
+    .optional(),
+  // Pulumi hands a structured value (YAML map) to the program as JSON text.
+  engines: z
+    .string()
+    .transform((raw, ctx) => {
+      const v = safeJson(raw);
+      if (typeof v !== "object" || v === null || Array.isArray(v)) {
+        ctx.issues.push({
+          code: "custom",
+          message:
+            `config key "engines" must be a map of engine names to Docker endpoints (a YAML map in Pulumi.<stack>.yaml, ` +
+            `or JSON with \`pulumi config set --path\`), got ${JSON.stringify(raw)}`,
+          input: raw,
+        });
+        return {};
+      }
+      // Each engine's fields are checked in engines.ts.
+      return v as NonNullable<LabSpec["engines"]>;
+    })
+    .optional(),
+  enginePlacement: z
+    .string()
+    .transform((raw) => {
+      const t = raw.trim();
+      // Checked in engines.ts against the engine and node names.
+      return (t.startsWith("{") ? (safeJson(t) ?? t) : t) as LabSpec["enginePlacement"];
     })
     .optional(),
   convergeTimeout: z

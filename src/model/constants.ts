@@ -41,14 +41,21 @@ export const RSC_GATEWAYS: Readonly<Record<"overlay" | "rsc", Readonly<OverlayGa
   rsc: { address: "2001:db8:fe::1", mac: "02:00:00:00:00:02" },
 };
 
-/** The dynamic variants' registry: one etcd on its own /64 behind the first router. */
+/**
+ * The dynamic variants' registry: one etcd whose service address sits on its
+ * lo, dual-homed with a link to every router (2001:db8:fffe:<r>::/64, the
+ * router ::1, the registry ::2). Each router routes the address to its link and
+ * advertises it into OSPFv3, so the registry stays reachable with any router
+ * left (R1 alone was a single point of failure: its stop expired every lease).
+ */
 export const REGISTRY = {
   node: "registry",
-  prefix: "2001:db8:fffe::/64",
   address: "2001:db8:fffe::2",
-  gateway: "2001:db8:fffe::1",
   port: 2379,
 } as const;
+
+/** The /64 of the registry's link to router r (1-based). */
+export const registryLinkNet = (r: number): string => `2001:db8:fffe:${r.toString(16)}::`;
 
 /** Docker container names are built from the stack name. */
 export const STACK_NAME = /^[a-z0-9][a-z0-9-]{0,30}$/;
@@ -68,7 +75,7 @@ export const CAPABILITIES: Readonly<Record<NodeKind, readonly string[]>> = {
   router: ["NET_ADMIN", "NET_RAW", "SYS_ADMIN"],
   vtep: ["NET_ADMIN", "NET_RAW", "SYS_ADMIN"],
   host: ["NET_ADMIN", "NET_RAW"],
-  // Addresses its link and sets its one route; etcd itself needs nothing.
+  // Addresses its lo and links and sets its route; etcd itself needs nothing.
   registry: ["NET_ADMIN"],
   // FDB and neighbour entries, and the nftables set it learns local hosts from.
   agent: ["NET_ADMIN"],
@@ -84,7 +91,9 @@ export const SYSCTLS: Readonly<Record<NodeKind, Readonly<Record<string, string>>
   vtep: { ...IPV6_ON, "net.ipv6.conf.all.forwarding": "1" },
   // Host MACs are fixed and unique, so DAD only costs a second before the address is usable.
   host: { ...IPV6_ON, "net.ipv6.conf.all.accept_dad": "0", "net.ipv6.conf.default.accept_dad": "0" },
-  registry: IPV6_ON,
+  // Dual-homed by a multipath route: a link whose router set it down (no
+  // carrier) must leave the route at once, not blackhole its share of flows.
+  registry: { ...IPV6_ON, "net.ipv6.conf.all.ignore_routes_with_linkdown": "1" },
   // The engine refuses net.* sysctls for a container in another's namespace; the VTEP's apply.
   agent: {},
 };

@@ -1,4 +1,6 @@
+export * from "./bfd";
 export * from "./constants";
+export * from "./engines";
 export * from "./config";
 export * from "./errors";
 export * from "./frr";

@@ -5,14 +5,17 @@ import {
   LIMITS,
   MULTICAST_MAX_VTEPS,
   REGISTRY,
+  registryLinkNet,
   RSC_GATEWAYS,
   RSC_PREFIX,
   SYSCTLS,
   VXLAN,
   VXLAN_OVERHEAD,
 } from "./constants";
+import { bfdTimers, type BfdTimers } from "./bfd";
 import { TopologyError } from "./errors";
 import type {
+  Engine,
   Iface,
   LabNode,
   LabSpec,
@@ -24,6 +27,7 @@ import type {
   Topology,
 } from "./types";
 import { specFieldProblems } from "./config";
+import { namesEngines, placeNodes, resolveEngines, tunnelsFor } from "./engines";
 import { validateTopology } from "./validate";
 import { isDynamic, isVariant, type VariantName } from "./variants";
 
@@ -40,7 +44,11 @@ interface CheckedSpec {
   vteps: number;
   routers: number;
   mtu: number;
+  /** Whether the user chose the MTU: then tunnels between engines must carry it, not lower it. */
+  mtuGiven: boolean;
   placement: number[];
+  engines: Engine[];
+  bfd: BfdTimers;
 }
 
 /**
@@ -101,6 +109,9 @@ function checkSpec(spec: LabSpec): { problems: string[]; checked?: CheckedSpec }
     }
   }
 
+  const engines = resolveEngines(spec.engines);
+  problems.push(...engines.problems);
+
   if (problems.length > 0 || placement === undefined || !isVariant(spec.variant)) return { problems };
   return {
     problems,
@@ -111,7 +122,10 @@ function checkSpec(spec: LabSpec): { problems: string[]; checked?: CheckedSpec }
       vteps,
       routers: spec.routers ?? DEFAULTS.routers,
       mtu: spec.mtu ?? DEFAULTS.mtu,
+      mtuGiven: spec.mtu !== undefined,
       placement,
+      engines: engines.engines,
+      bfd: bfdTimers(spec.bfdInterval),
     },
   };
 }
@@ -136,6 +150,8 @@ function makeNode(
     interfaces: [],
     capabilities: [...CAPABILITIES[kind]],
     sysctls: { ...SYSCTLS[kind] },
+    // Placed on an engine once the whole lab is known (placeOnEngines).
+    engine: c.engines[0]?.name ?? "default",
   };
 }
 
@@ -209,20 +225,18 @@ function build(c: CheckedSpec): Topology {
 
   const extra: LabNode[] = [];
   let registry: RegistryParams | undefined;
-  const firstRouter = routers[0];
-  if (isDynamic(c.variant) && firstRouter !== undefined) {
+  if (isDynamic(c.variant) && routers.length > 0) {
     extra.push(makeNode(c, REGISTRY.node, "registry"));
-    const net = REGISTRY.prefix.split("/")[1];
-    links.push({
-      name: `${REGISTRY.node}-${firstRouter.name}`.toLowerCase(),
-      kind: "service",
-      a: {
-        node: REGISTRY.node,
-        iface: firstRouter.name.toLowerCase(),
-        address: `${REGISTRY.address}/${net}`,
-      },
-      b: { node: firstRouter.name, iface: REGISTRY.node, address: `${REGISTRY.gateway}/${net}` },
-      mtu: c.mtu,
+    // A link to every router: the registry stays reachable with any one left.
+    routers.forEach((r, i) => {
+      const net = registryLinkNet(i + 1);
+      links.push({
+        name: `${REGISTRY.node}-${r.name}`.toLowerCase(),
+        kind: "service",
+        a: { node: REGISTRY.node, iface: r.name.toLowerCase(), address: `${net}2/64` },
+        b: { node: r.name, iface: REGISTRY.node, address: `${net}1/64` },
+        mtu: c.mtu,
+      });
     });
     const agents: Record<string, string> = {};
     for (const v of vteps) {
@@ -234,7 +248,11 @@ function build(c: CheckedSpec): Topology {
     registry = {
       node: REGISTRY.node,
       address: REGISTRY.address,
-      gateway: REGISTRY.gateway,
+      uplinks: routers.map((r, i) => ({
+        iface: r.name.toLowerCase(),
+        router: r.name,
+        gateway: `${registryLinkNet(i + 1)}1`,
+      })),
       port: REGISTRY.port,
       url: `http://[${REGISTRY.address}]:${REGISTRY.port}`,
       keyPrefix: `/vxlan-lab/${VXLAN.vni}/`,
@@ -267,10 +285,11 @@ function build(c: CheckedSpec): Topology {
     links,
     hosts,
     vxlan: { ...VXLAN },
-    underlay: { mtu: c.mtu },
+    underlay: { mtu: c.mtu, bfd: { ...c.bfd } },
     overlay: { mtu: overlayMtu, subnets },
     placement: [...c.placement],
     ...(registry ? { registry } : {}),
+    engines: c.engines,
     wiring: {
       container: `vxlab-${c.stack}-wiring`,
       labels: {
@@ -283,11 +302,58 @@ function build(c: CheckedSpec): Topology {
   };
 }
 
+/**
+ * Puts every node on its engine and every link between engines on a tunnel.
+ * Tunnels carry less than an engine network's MTU, so the lab's underlay MTU
+ * follows them when the user did not choose one (the lab is built again with
+ * it: one MTU for every underlay link keeps OSPF and the overlay simple).
+ */
+function placeOnEngines(c: CheckedSpec, spec: LabSpec): { problems: string[]; topology: Topology } {
+  let t = build(c);
+  const follows = new Map<string, string>([
+    ...t.hosts.map((h) => [h.name, h.vtep] as const),
+    ...t.nodes.filter((n) => n.netns).map((n) => [n.name, n.netns ?? ""] as const),
+  ]);
+  const placed = placeNodes(
+    t.nodes.map((n) => ({ name: n.name, kind: n.kind, follows: follows.get(n.name) })),
+    c.engines,
+    spec.enginePlacement,
+  );
+  const ids = { project: c.project, stack: c.stack };
+  let tunnels = tunnelsFor(t.links, placed.engineOf, c.engines, ids);
+  const problems = [...placed.problems, ...tunnels.problems];
+  const fit = tunnels.maxMtu;
+  if (fit !== undefined && c.mtu > fit) {
+    if (c.mtuGiven) {
+      problems.push(
+        `mtu ${c.mtu} does not fit through the tunnels between engines, which carry at most ${fit} ` +
+          `(the engines' mtu less the tunnel's overhead): set mtu to at most ${fit}, or raise the engines' mtu`,
+      );
+    } else if (problems.length === 0) {
+      t = build({ ...c, mtu: fit });
+      tunnels = tunnelsFor(t.links, placed.engineOf, c.engines, ids);
+    }
+  }
+  const named = namesEngines(t);
+  for (const n of t.nodes) {
+    n.engine = placed.engineOf.get(n.name) ?? n.engine;
+    // Status finds a node's engine name on the container itself.
+    if (named) n.labels[`${LABEL_PREFIX}.engine`] = n.engine;
+  }
+  for (const l of t.links) {
+    const tunnel = tunnels.tunnels.get(l.name);
+    if (tunnel) l.tunnel = tunnel;
+  }
+  return { problems, topology: t };
+}
+
 /** Checks the spec, then builds the full topology. Throws TopologyError listing every problem. */
 export function resolveTopology(spec: LabSpec): Topology {
   const { problems, checked } = checkSpec(spec);
   if (checked === undefined) throw new TopologyError(problems);
-  const topology = build(checked);
+  const placed = placeOnEngines(checked, spec);
+  if (placed.problems.length > 0) throw new TopologyError(placed.problems);
+  const topology = placed.topology;
   // Catches addressing-plan bugs here rather than as a half-built lab.
   const inconsistencies = validateTopology(topology);
   if (inconsistencies.length > 0) throw new TopologyError(inconsistencies);

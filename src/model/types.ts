@@ -1,4 +1,6 @@
 // The resolved topology: the only description of the lab that the rest of the project reads.
+import type { EngineSpec, EnginesSpec } from "./engines";
+import type { BfdTimers } from "./bfd";
 import type { VariantName } from "./variants";
 
 /**
@@ -21,8 +23,42 @@ export interface LabSpec {
   hostsPerVtep?: number;
   /** Hosts per VTEP, e.g. [1,2,1] (the seed's, and the default for 3 VTEPs). Exclusive with hostsPerVtep. */
   placement?: number[];
-  /** Underlay link MTU. Default 9000. */
+  /** Underlay link MTU. Default 9000, or what the tunnels between engines carry. */
   mtu?: number;
+  /** BFD interval on the underlay links, ms. Default by lab size (bfd.ts). */
+  bfdInterval?: number;
+  /** Docker engines by name (see engines.ts); default: one, DOCKER_HOST or the local socket. */
+  engines?: Record<string, string | EngineSpec>;
+  /** Which engine holds each node: "first" (default), "spread", or node name -> engine name. */
+  enginePlacement?: EnginesSpec["enginePlacement"];
+}
+
+/** A Docker engine of the lab, resolved. */
+export interface Engine {
+  name: string;
+  /** unix://, tcp:// or ssh://; absent: DOCKER_HOST or the local socket. */
+  endpoint?: string;
+  /** tcp:// with TLS: a directory with ca.pem, cert.pem and key.pem. */
+  tls?: string;
+  /** The engine host's address for tunnels from the other engines. */
+  address?: string;
+  /** Path MTU between the engine hosts. */
+  mtu: number;
+}
+
+/**
+ * A link whose ends sit on two engines: a point-to-point VXLAN tunnel between
+ * the engine hosts (its own VNI and UDP port), one end made in each host's
+ * network namespace and moved into the node.
+ */
+export interface LinkTunnel {
+  vni: number;
+  port: number;
+  aEngine: string;
+  bEngine: string;
+  /** Where the a end sends: the b end's engine host, and the other way round. */
+  aRemote: string;
+  bRemote: string;
 }
 
 export interface Iface {
@@ -44,13 +80,15 @@ export interface LinkEnd {
 export interface Link {
   /** "<a>-<b>" in lower case, e.g. "s1-r1" or "s2-h2". */
   name: string;
-  /** service: a non-routing node (the registry) on a router, advertised by the router as a passive link. */
+  /** service: a non-routing node (the registry) on a router; the router advertises the link and the node's service address. */
   kind: "underlay" | "access" | "service";
   /** The VTEP side (underlay, access) or the service side. */
   a: LinkEnd;
   /** The router (underlay) or host (access) side. */
   b: LinkEnd;
   mtu: number;
+  /** Present when the ends are on different engines. */
+  tunnel?: LinkTunnel;
 }
 
 export interface LabNode {
@@ -68,6 +106,8 @@ export interface LabNode {
   /** Added on top of the engine's default capability set. */
   capabilities: string[];
   sysctls: Record<string, string>;
+  /** The engine that holds the node (a sidecar: its VTEP's). */
+  engine: string;
 }
 
 /** The router a host believes in, in the route-short-circuit variant (it never exists). */
@@ -115,7 +155,8 @@ export interface Topology {
   links: Link[];
   hosts: OverlayHost[];
   vxlan: VxlanParams;
-  underlay: { mtu: number };
+  /** bfd: the underlay links' timers (bfd.ts), from `bfdInterval` or the lab's size. */
+  underlay: { mtu: number; bfd: BfdTimers };
   /**
    * mtu: what hosts, access ports, bridge and VXLAN device must use (underlay mtu minus VXLAN overhead).
    * subnets: 2001:db8:ff::/64, plus 2001:db8:fe::/64 in the route-short-circuit variant.
@@ -125,16 +166,18 @@ export interface Topology {
   placement: number[];
   /** The dynamic variants' registry and the agents that use it; absent in the others. */
   registry?: RegistryParams;
-  /** The lab's wiring helper: one container that makes every link (not a lab node). */
+  /** The engines, in name order (the default one alone when the config names none); nodes name theirs. */
+  engines: Engine[];
+  /** The lab's wiring helper: one container per engine that makes its links (not a lab node). */
   wiring: { container: string; labels: Record<string, string> };
 }
 
 export interface RegistryParams {
   node: string;
-  /** Bare address on its link, where etcd listens. */
+  /** Bare service address, on the registry's lo; etcd listens on every address. */
   address: string;
-  /** Its router's side of the link: the registry's route to the underlay. */
-  gateway: string;
+  /** Its link to each router: the registry's (multipath) route back into the underlay. */
+  uplinks: { iface: string; router: string; gateway: string }[];
   port: number;
   /** etcd's client URL as the agents reach it. */
   url: string;

@@ -4,7 +4,8 @@
  * little after the last one leaves. Every browser gets the same events.
  */
 import { followLogs, type LogFollow } from "../docker/logs";
-import { getNode, type Topology } from "../model";
+import { nodeTarget, type Topology } from "../model";
+import type { Target } from "../docker/client";
 import { agentEvent, agentView, type AgentEvent, type AgentView } from "./agents";
 import { agentSections, readerArgv, vtepSections } from "./frames";
 import { NodeReader, type ReaderStatus } from "./readers";
@@ -30,7 +31,7 @@ const EVENT_HISTORY = 200;
 
 export class LiveLab {
   private readonly readers: NodeReader[] = [];
-  private readonly logs: { vtep: string; container: string }[] = [];
+  private readonly logs: { vtep: string; container: Target }[] = [];
   private follows: LogFollow[] = [];
   private readonly listeners = new Set<(e: UiEvent) => void>();
   private readonly latest = new Map<string, UiEvent>();
@@ -51,7 +52,7 @@ export class LiveLab {
       this.readers.push(
         new NodeReader(
           v.name,
-          v.container,
+          nodeTarget(t, v.name),
           readerArgv(vtepSections(t), interval),
           (s, at) => this.publish(v.name, { type: "vtep", data: vtepView(t, names, v.name, s, at) }),
           (st) => this.emit({ type: "reader", data: st }),
@@ -59,7 +60,7 @@ export class LiveLab {
       );
     }
     for (const [vtep, agent] of Object.entries(t.registry?.agents ?? {})) {
-      const container = getNode(t, agent).container;
+      const container = nodeTarget(t, agent);
       // The agent rewrites its status at least once a second: reading faster shows nothing new.
       this.readers.push(
         new NodeReader(

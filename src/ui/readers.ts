@@ -3,6 +3,7 @@
  * started again if it ends while still wanted (a restarted container), and
  * closed through its stdin on stop so nothing keeps running in the node.
  */
+import type { ContainerRef } from "../docker/client";
 import { streamExec, type ExecStream } from "../docker/exec";
 import { FrameSplitter } from "./frames";
 
@@ -28,7 +29,7 @@ export class NodeReader {
 
   constructor(
     readonly node: string,
-    private readonly container: string,
+    private readonly container: ContainerRef,
     private readonly argv: string[],
     private readonly onFrame: (sections: Record<string, string>, at: number) => void,
     private readonly onStatus: (s: ReaderStatus) => void,

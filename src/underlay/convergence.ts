@@ -5,12 +5,15 @@
  * once, and the deadline holds inside the wait, not between rounds.
  */
 import { z } from "zod";
+import type { EngineAccess } from "../docker/client";
 import { watchLines } from "../docker/exec";
 import { parseJson } from "../util/json";
 
 export interface VtepTarget {
   node: string;
   container: string;
+  /** The engine that holds it; absent: the default one. */
+  engine?: EngineAccess;
   loopback: string;
 }
 
@@ -56,7 +59,7 @@ export async function waitConverged(
     all.map(async (v) => {
       lacking.set(v.node, "no route table read yet");
       const r = await watchLines(
-        v.container,
+        v,
         WATCH_ROUTES,
         (line) => {
           let miss: string[];

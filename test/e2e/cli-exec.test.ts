@@ -105,8 +105,10 @@ describe("scripts/lab exec", () => {
   it("gives a real TTY on a terminal, sized like ours and following a resize", async () => {
     const dir = mkdtempSync(join(tmpdir(), "lab-tty-"));
     const go = join(dir, "resize");
-    // The node's command waits for the size to change (bounded: 60 s) and prints it again.
-    const nodeCmd = `tty; stty size; i=0; while [ "$(stty size)" = "33 101" ] && [ $i -lt 300 ]; do sleep 0.2; i=$((i+1)); done; stty size`;
+    // The node's command waits for the new size (bounded: 60 s) and prints it again. It waits
+    // for the whole of it: "stty rows 40 cols 120" may reach the node as two resizes (CI once
+    // read "40 101" in between).
+    const nodeCmd = `tty; stty size; i=0; while [ "$(stty size)" != "40 120" ] && [ $i -lt 300 ]; do sleep 0.2; i=$((i+1)); done; stty size`;
     const p = inPty(
       `stty rows 33 cols 101; ${LAB} exec ${stack} S1 -- sh -c '${nodeCmd}' </dev/tty & ` +
         `while [ ! -e ${go} ]; do sleep 0.1; done; stty rows 40 cols 120; wait $!`,

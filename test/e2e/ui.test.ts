@@ -37,9 +37,19 @@ async function until<T>(f: () => Promise<T>, ok: (v: T) => boolean, ms = 20_000)
   return v;
 }
 
-/** Reader loops running in a node right now, found by their `$0`. */
+/**
+ * Reader loops running in a node right now, found by their `$0`. A loop's
+ * own subshells (a pipe in a section's command) carry the same command line
+ * for a moment after they fork: a process whose parent is a reader is not
+ * another reader. (The tag is split in the script so this sh does not match.)
+ */
 async function readersIn(node: string): Promise<number> {
-  const r = await run(node, ["pgrep", "-f", READER_TAG]);
+  const half = Math.floor(READER_TAG.length / 2);
+  const script = [
+    `pids=$(pgrep -f "$(printf %s%s '${READER_TAG.slice(0, half)}' '${READER_TAG.slice(half)}')")`,
+    'for p in $pids; do pp=$(cut -d" " -f4 "/proc/$p/stat" 2>/dev/null); case " $pids " in *" $pp "*) ;; *) echo "$p";; esac; done',
+  ].join("\n");
+  const r = await run(node, ["sh", "-c", script]);
   return r.stdout.split("\n").filter((l) => l.trim()).length;
 }
 

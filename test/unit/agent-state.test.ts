@@ -178,6 +178,67 @@ describe("agent state: registry changes", () => {
   });
 });
 
+describe("agent state: a registry that lost its leases", () => {
+  // Cut off for longer than the lease TTL, the registry expires every key and
+  // comes back empty; the agents then publish again, one after the other.
+  const HOLD = 20_000;
+
+  it("keeps what it installed through an empty read, until each key is published again or the hold runs out", () => {
+    const { s, clock } = make("l2", { staleHoldMs: HOLD });
+    s.loadView(view);
+    miss(s, "miss dev vxlan100 lladdr 02:00:00:00:00:21 STALE");
+    miss(s, "miss dev vxlan100 lladdr 02:00:00:00:00:31 STALE");
+    expect([...s.fdb.keys()].sort()).toEqual(["02:00:00:00:00:21", "02:00:00:00:00:31"]);
+
+    // The first read after the outage: nothing yet. No entry may go.
+    expect(text(s.loadView([]))).toEqual([]);
+    expect(s.staleCount).toBe(view.length);
+    // S2 publishes again, as before: nothing to change in the kernel, and no longer stale.
+    for (const kv of view.filter((x) => x.value.includes(S2)))
+      expect(s.applyChange(kv.key, kv.value)).toEqual([]);
+    // A second reconnect must not extend the hold of what is still missing.
+    clock.advance(HOLD / 2);
+    s.loadView(view.filter((x) => x.value.includes(S2)));
+    expect(s.expireStale()).toEqual([]);
+
+    // S3 never comes back: its MAC entry and its solicited-node entry go once the first hold ends.
+    clock.advance(HOLD / 2);
+    expect(text(s.expireStale()).sort()).toEqual(
+      [
+        "fdb del 02:00:00:00:00:31 dev vxlan100 dst 2001:db8:3::1 self",
+        "fdb del 33:33:ff:00:00:31 dev vxlan100 dst 2001:db8:3::1 self",
+      ].sort(),
+    );
+    expect(s.staleCount).toBe(0);
+    // S2's host kept its entries all along, without a miss.
+    expect(s.fdb.get("02:00:00:00:00:21")?.value).toBe(S2);
+    expect(s.multicast.get("33:33:ff:00:00:21")).toEqual(new Set([S2]));
+  });
+
+  it("a key the read holds with another value is fixed at once, a deleted one goes at once", () => {
+    const { s } = make("nd", { staleHoldMs: HOLD });
+    s.loadView(view);
+    miss(s, "miss 2001:db8:ff::21 dev vxlan100 STALE");
+    miss(s, "miss dev vxlan100 lladdr 02:00:00:00:00:31 STALE");
+    const moved = mac("02:00:00:00:00:21", S3);
+    expect(text(s.loadView([moved]))).toEqual([
+      "fdb replace 02:00:00:00:00:21 dev vxlan100 dst 2001:db8:3::1 self permanent extern_learn",
+    ]);
+    // stale, then deleted by a watch event: no waiting for the hold
+    expect(text(s.applyChange(`${P}mac/02:00:00:00:00:31`, null))).toEqual([
+      "fdb del 02:00:00:00:00:31 dev vxlan100 dst 2001:db8:3::1 self",
+    ]);
+  });
+
+  it("without a hold (0), an empty read removes everything at once", () => {
+    const { s } = make("nd", { staleHoldMs: 0 });
+    s.loadView(view);
+    miss(s, "miss dev vxlan100 lladdr 02:00:00:00:00:21 STALE");
+    expect(text(s.loadView([]))).toEqual(["fdb del 02:00:00:00:00:21 dev vxlan100 dst 2001:db8:2::1 self"]);
+    expect(s.staleCount).toBe(0);
+  });
+});
+
 describe("agent state: solicited-node entries", () => {
   it("l2 mode: one dst per VTEP behind each SN MAC, shared MACs appended, removed when no longer wanted", () => {
     const { s } = make("l2");

@@ -14,7 +14,7 @@ const lab = (variant: string, extra = {}): Topology => resolveTopology({ stack: 
 const evpn = lab("evpn");
 
 describe("BGP EVPN config", () => {
-  it("makes R1 a route reflector for dynamic neighbours from the VTEP loopback range", () => {
+  it("makes R1 a route reflector for dynamic neighbours from the VTEP loopback range, with multihop BFD", () => {
     expect(routerBgpConfig(evpn, "R1")).toEqual([
       "router bgp 65000",
       " bgp router-id 10.0.255.1",
@@ -23,6 +23,7 @@ describe("BGP EVPN config", () => {
       " neighbor VTEPS peer-group",
       " neighbor VTEPS remote-as internal",
       " bgp listen range 2001:db8::/41 peer-group VTEPS",
+      " neighbor VTEPS bfd profile reflectors",
       " !",
       " address-family l2vpn evpn",
       "  neighbor VTEPS activate",
@@ -33,7 +34,7 @@ describe("BGP EVPN config", () => {
     ]);
   });
 
-  it("peers S2 from its loopback with every router, advertising all VNIs", () => {
+  it("peers S2 from its loopback with every router (BFD, retried every 2 s), advertising all VNIs", () => {
     expect(vtepBgpConfig(evpn, "S2")).toEqual([
       "router bgp 65000",
       " bgp router-id 10.0.1.2",
@@ -42,6 +43,8 @@ describe("BGP EVPN config", () => {
       " neighbor RR peer-group",
       " neighbor RR remote-as internal",
       " neighbor RR update-source 2001:db8:2::1",
+      " neighbor RR timers connect 2",
+      " neighbor RR bfd profile reflectors",
       " neighbor 2001:db8:ffff::1 peer-group RR",
       " neighbor 2001:db8:ffff::2 peer-group RR",
       " !",

@@ -13,7 +13,7 @@ const vxlanLine = (cmds: string[]) => cmds.find((c) => c.includes("type vxlan"))
 describe("dynamic topology", () => {
   const t = lab("unicast-dynamic-nd");
 
-  it("adds a registry behind R1 and one agent per VTEP, after the seed's nodes", () => {
+  it("adds a registry linked to every router and one agent per VTEP, after the seed's nodes", () => {
     expect(t.nodes.map((n) => n.name)).toEqual([
       "R1",
       "R2",
@@ -32,16 +32,31 @@ describe("dynamic topology", () => {
     expect(t.registry).toMatchObject({
       node: "registry",
       address: "2001:db8:fffe::2",
+      uplinks: [
+        { iface: "r1", router: "R1", gateway: "2001:db8:fffe:1::1" },
+        { iface: "r2", router: "R2", gateway: "2001:db8:fffe:2::1" },
+      ],
       url: "http://[2001:db8:fffe::2]:2379",
       keyPrefix: "/vxlan-lab/100/",
       agents: { S1: "S1-agent", S2: "S2-agent", S3: "S3-agent" },
     });
-    const link = t.links.find((l) => l.kind === "service");
-    expect(link).toMatchObject({
-      name: "registry-r1",
-      a: { node: "registry", iface: "r1", address: "2001:db8:fffe::2/64" },
-      b: { node: "R1", iface: "registry", address: "2001:db8:fffe::1/64" },
-    });
+    expect(t.links.filter((l) => l.kind === "service")).toMatchObject([
+      {
+        name: "registry-r1",
+        a: { node: "registry", iface: "r1", address: "2001:db8:fffe:1::2/64" },
+        b: { node: "R1", iface: "registry", address: "2001:db8:fffe:1::1/64" },
+      },
+      {
+        name: "registry-r2",
+        a: { node: "registry", iface: "r2", address: "2001:db8:fffe:2::2/64" },
+        b: { node: "R2", iface: "registry", address: "2001:db8:fffe:2::1/64" },
+      },
+    ]);
+    // Four routers: four links, still one service address.
+    const four = lab("unicast-dynamic-l2", { routers: 4 });
+    expect(four.registry?.uplinks.map((u) => u.gateway)).toEqual(
+      [1, 2, 3, 4].map((r) => `2001:db8:fffe:${r}::1`),
+    );
   });
 
   it("puts each agent in its VTEP's namespace with NET_ADMIN only and no interfaces", () => {
@@ -58,25 +73,38 @@ describe("dynamic topology", () => {
     expect(s.nodes.filter((n) => n.kind === "registry" || n.kind === "agent")).toEqual([]);
   });
 
-  it("R1 advertises the registry link as a passive OSPFv3 interface; R2 knows nothing of it", () => {
-    const r1 = frrConfig(t, "R1").split("\n");
-    const at = r1.indexOf("interface registry");
-    expect(r1.slice(at, at + 5)).toEqual([
-      "interface registry",
-      " ipv6 address 2001:db8:fffe::1/64",
-      " ipv6 ospf6 area 0",
-      " ipv6 ospf6 passive",
-      "exit",
-    ]);
-    expect(frrConfig(t, "R2")).not.toContain("registry");
+  it("every router routes the service address to its registry link and redistributes it, the link itself out of OSPF", () => {
+    for (const [r, net] of [
+      ["R1", "2001:db8:fffe:1::"],
+      ["R2", "2001:db8:fffe:2::"],
+    ] as const) {
+      const conf = frrConfig(t, r).split("\n");
+      const at = conf.indexOf("interface registry");
+      // Out of OSPF, so the external route carries no forwarding address.
+      expect(conf.slice(at, at + 3)).toEqual(["interface registry", ` ipv6 address ${net}1/64`, "exit"]);
+      expect(conf).toContain(`ipv6 route 2001:db8:fffe::2/128 ${net}2 registry`);
+      expect(conf).toContain(" redistribute static");
+      // No BFD on it: the registry runs no routing daemon.
+      expect(conf.slice(at, at + 3).join("\n")).not.toContain("bfd");
+    }
+    // The VTEPs have no service link and redistribute nothing.
+    expect(frrConfig(t, "S1")).not.toMatch(/registry|redistribute/);
+    expect(frrConfig(lab("unicast-static-default"), "R1")).not.toMatch(/registry|redistribute/);
     expect(() => frrConfig(t, "registry")).toThrow(/registry and runs no FRR/);
   });
 
-  it("routes only the lab's /32 back through R1, then starts etcd (its address comes with its link)", () => {
+  it("puts the service address on lo, routes the lab's /32 back over every link that exists, then starts etcd", () => {
     expect(registryCommands(t)).toEqual([
-      "ip -6 route replace 2001:db8::/32 via 2001:db8:fffe::1 dev r1",
+      "ip -6 addr replace 2001:db8:fffe::2/128 dev lo",
+      'set -- r1 2001:db8:fffe:1::1 r2 2001:db8:fffe:2::1; nh=""; while [ $# -gt 0 ]; do ' +
+        'if ip link show dev "$1" >/dev/null 2>&1; then nh="$nh nexthop via $2 dev $1"; fi; shift 2; done; ' +
+        "ip -6 route replace 2001:db8::/32 $nh",
       "REGISTRY_ADDRESS=2001:db8:fffe::2 registry-start",
     ]);
+    // A down link leaves its route at once: its nexthop is skipped, not used.
+    expect(t.nodes.find((n) => n.name === "registry")?.sysctls).toMatchObject({
+      "net.ipv6.conf.all.ignore_routes_with_linkdown": "1",
+    });
     expect(() => registryCommands(lab("multicast"))).toThrow(/has no registry/);
   });
 
@@ -92,6 +120,12 @@ describe("dynamic topology", () => {
     expect(svg).toContain('data-node="registry"');
     expect(svg).toContain("+ S1-agent");
     expect(svg).toContain('data-link="registry-r1"');
+    expect(svg).toContain('data-link="registry-r2"');
+    // Drawn between R1 and R2, so that neither link crosses a router.
+    const x = (node: string) =>
+      Number(new RegExp(`data-node="${node}"[^]*?<rect x="([\\d.]+)"`).exec(svg)?.[1]);
+    expect(x("R1")).toBeLessThan(x("registry"));
+    expect(x("registry")).toBeLessThan(x("R2"));
   });
 });
 

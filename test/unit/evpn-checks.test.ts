@@ -16,6 +16,7 @@ import {
   macIpRoutes,
   mobilitySeq,
   sviNeighbours,
+  unreflected,
   vtepGone,
   zebraVni,
 } from "../../src/checks/evpn";
@@ -40,6 +41,7 @@ const fast = { timeoutMs: 50, intervalMs: 10 };
 function keyOf(argv: string[]): string | undefined {
   const cmd = argv.join(" ");
   if (cmd === "vtysh -c show bgp neighbors json") return "neighbors";
+  if (cmd === "vtysh -c show ipv6 ospf6 neighbor json") return "ospf6";
   if (cmd.includes("route detail type multicast json")) return "imet";
   if (cmd.includes("route detail type macip json")) return "macip";
   if (/^vtysh -c show evpn vni \d+ json$/.test(cmd)) return "vni";
@@ -243,9 +245,16 @@ describe("evpn checks that change the lab", () => {
   });
 
   /** The lab as the withdrawal check changes it: S3's uplinks down -> the recording with S3 gone. */
-  function cutLab(goneView: Recording) {
+  function cutLab(goneView: Recording, backView: Recording = healthy) {
     let gone = false;
-    const lab = fakeLab((node, key) => (gone ? goneView : healthy)[node]?.[key] ?? healthy[node]?.[key]);
+    // The recordings hold no reflector's type-3 table: a reflector holds every
+    // VTEP's type-3 route, as S1's table does (its own included).
+    // Nor OSPFv3: S3 has its two adjacencies Full except while cut off.
+    const at = (r: Recording, node: string, key: string) =>
+      r[node]?.[key] ??
+      (key === "imet" && node.startsWith("R") ? r.S1?.imet : undefined) ??
+      (key === "ospf6" ? { neighbors: gone ? [] : [{ state: "Full" }, { state: "Full" }] } : undefined);
+    const lab = fakeLab((node, key) => at(gone ? goneView : backView, node, key) ?? at(healthy, node, key));
     const exec = lab.ctx.exec;
     lab.ctx.exec = async (node, argv) => {
       const cmd = argv.join(" ");
@@ -267,6 +276,34 @@ describe("evpn checks that change the lab", () => {
     ]);
   });
 
+  it("withdrawal: not back while a reflector has no session with S3 again, even with its routes back everywhere", async () => {
+    const back = structuredClone(healthy);
+    (back.R2 ?? {}).neighbors = recorded("s3gone").R2?.neighbors;
+    const o = await vtepGone(t, "S3", fast).run(cutLab(recorded("s3gone"), back).ctx);
+    expect(o.ok).toBe(false);
+    expect(o.detail).toBe("after the links came back: R2's session with S3 is absent");
+  });
+
+  it("withdrawal: not back while S3's adjacency with R2 is still forming, even with both sessions up", async () => {
+    const back = structuredClone(healthy);
+    back.S3 = { ...back.S3, ospf6: { neighbors: [{ state: "Full" }, { state: "ExStart" }] } };
+    const o = await vtepGone(t, "S3", fast).run(cutLab(recorded("s3gone"), back).ctx);
+    expect(o.ok).toBe(false);
+    expect(o.detail).toBe("after the links came back: S3 has 1 of 2 OSPFv3 adjacencies Full");
+  });
+
+  it("withdrawal: not back while S1 holds S3's type-3 route from R1 only", async () => {
+    const back = broken("S1", "imet", (imet: Record<string, Record<string, { paths: unknown[] }>>) => {
+      const s3 = imet["10.0.1.3:2"]?.["[3]:[0]:[128]:[2001:db8:3::1]"];
+      if (s3) s3.paths = s3.paths.slice(0, 1);
+    });
+    const o = await vtepGone(t, "S3", fast).run(cutLab(recorded("s3gone"), back).ctx);
+    expect(o.ok).toBe(false);
+    expect(o.detail).toBe(
+      "after the links came back: S1 has S3's type-3 route not from 2001:db8:ffff::2 yet",
+    );
+  });
+
   it("withdrawal: a route left behind and a session kept are both named", async () => {
     const gone = recorded("s3gone");
     const s1 = gone.S1 ?? {};
@@ -277,6 +314,23 @@ describe("evpn checks that change the lab", () => {
     expect(o.detail).toBe(
       "S1 still has [3]:[0]:[128]:[2001:db8:3::1]; R2 still has a session with 2001:db8:3::1 (Established)",
     );
+  });
+});
+
+describe("redundancy before a fault: every remote route from every reflector", () => {
+  it("the healthy recording has every remote type-2 and type-3 route from both reflectors", async () => {
+    expect(await unreflected(fakeLab(from(healthy)).ctx)).toEqual([]);
+  });
+
+  it("a route S2 got through R1 only is named, with the reflector it lacks", async () => {
+    const r = broken("S2", "macip", (macip: Record<string, Record<string, { paths: unknown[] }>>) => {
+      const h4 = Object.entries(macip["10.0.1.3:2"] ?? {}).find(([k]) => k.startsWith("[2]"));
+      if (h4) h4[1].paths = h4[1].paths.slice(0, 1);
+      return macip;
+    });
+    const gaps = await unreflected(fakeLab(from(r)).ctx);
+    expect(gaps).toHaveLength(1);
+    expect(gaps[0]).toMatch(/^S2: \[2\]:\[0\]:\[48\]:\[50:54:33:00:00:0b\]\S* not from 2001:db8:ffff::2$/);
   });
 });
 

@@ -103,12 +103,12 @@ describe("frr.conf", () => {
     }
   });
 
-  it("runs BFD (300 ms x 3) on every underlay link, and not on the registry's service link", () => {
+  it("runs BFD on every underlay link, and not on the registry's service links", () => {
     for (const variant of VARIANTS) {
       const t = lab(variant);
       for (const node of t.nodes.filter((n) => n.kind === "router" || n.kind === "vtep")) {
         const conf = frrConfig(t, node.name);
-        expect(stanza(conf, " profile underlay")).toEqual([
+        expect(stanza(conf, " profile underlay").slice(0, 4)).toEqual([
           "  detect-multiplier 3",
           "  receive-interval 300",
           "  transmit-interval 300",
@@ -124,6 +124,31 @@ describe("frr.conf", () => {
         expect(bfdIfaces).toHaveLength(underlay.length);
       }
     }
+  });
+
+  it("BFD timers: 300 ms x 3 at every size unless bfdInterval says otherwise", () => {
+    const profile = (t: ReturnType<typeof lab>) =>
+      stanza(frrConfig(t, "R1"), " profile underlay").slice(0, 3);
+    const timers = (ms: number) => [
+      "  detect-multiplier 3",
+      `  receive-interval ${ms}`,
+      `  transmit-interval ${ms}`,
+    ];
+    expect(profile(lab("unicast-static-default", { vteps: 3 }))).toEqual(timers(300));
+    expect(profile(lab("unicast-static-default", { vteps: 32 }))).toEqual(timers(300));
+    expect(profile(lab("unicast-static-default", { vteps: 3, bfdInterval: 100 }))).toEqual(timers(100));
+    expect(profile(lab("unicast-static-default", { vteps: 32, bfdInterval: 150 }))).toEqual(timers(150));
+  });
+
+  it("evpn: a reflectors profile over twice the underlay's detection time, for the multihop iBGP sessions", () => {
+    const conf = frrConfig(lab("evpn"), "S1");
+    expect(stanza(conf, " profile reflectors")).toEqual([
+      "  detect-multiplier 7",
+      "  receive-interval 300",
+      "  transmit-interval 300",
+      " exit",
+    ]);
+    expect(frrConfig(unicast, "S1")).not.toContain("profile reflectors");
   });
 
   it("refuses hosts and unknown nodes", () => {

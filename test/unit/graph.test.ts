@@ -10,6 +10,8 @@ interface G {
   "@_class": string;
   "@_data-node"?: string;
   "@_data-link"?: string;
+  "@_data-engine"?: string;
+  "@_data-tunnel"?: string;
   text?: unknown;
 }
 
@@ -58,5 +60,28 @@ describe("topology picture", () => {
   it("the README's picture is the default topology as drawn today", () => {
     const t = resolveTopology({ stack: "unicast-static-default", variant: "unicast-static-default" });
     expect(readFileSync(join(REPO_ROOT, "docs/topology.svg"), "utf8")).toBe(topologySvg(t));
+  });
+
+  it("over several engines: each node names its engine, and exactly the tunnelled links are marked", () => {
+    const engines = {
+      a: { endpoint: "unix:///var/run/docker.sock", address: "fd00:e2::1" },
+      b: { endpoint: "unix:///run/vxlan-lab-engine2.sock", address: "fd00:e2::2" },
+    };
+    const t = resolveTopology({ stack: "x", variant: "multicast", engines, enginePlacement: "spread" });
+    const { groups, text } = parse(topologySvg(t));
+    for (const n of t.nodes.filter((x) => x.kind !== "agent")) {
+      expect(groups.find((g) => g["@_data-node"] === n.name)?.["@_data-engine"], n.name).toBe(n.engine);
+    }
+    const tunnelled = groups.filter((g) => g["@_data-tunnel"] !== undefined).map((g) => g["@_data-link"]);
+    expect(tunnelled.sort()).toEqual(
+      t.links
+        .filter((l) => l.tunnel)
+        .map((l) => l.name)
+        .sort(),
+    );
+    expect(text).toContain("S2 @ b");
+    // A lab on the default engine is drawn as before: no engine marks.
+    const plain = parse(topologySvg(resolveTopology({ stack: "y", variant: "multicast" })));
+    expect(plain.groups.some((g) => g["@_data-engine"] !== undefined)).toBe(false);
   });
 });

@@ -485,6 +485,20 @@ describe("specFromConfig", () => {
     ]);
   });
 
+  it("takes bfdInterval (ms) and says what is valid, with the default and why it has a floor", () => {
+    expect(resolveTopology(from({ bfdInterval: "250" })).underlay.bfd).toEqual({
+      intervalMs: 250,
+      multiplier: 3,
+    });
+    expect(problemsOf(() => from({ bfdInterval: "fast" }))).toEqual([
+      'config key "bfdInterval" must be an integer from 100 to 1000 (ms), got "fast"',
+    ]);
+    expect(problemsOf(() => resolveTopology(from({ bfdInterval: "50" })))).toEqual([
+      "bfdInterval must be an integer from 100 to 1000 (ms, BFD on every underlay link, detection after 3 missed; " +
+        "default 300: 100 needs CPU to spare, it flapped on 2 CPUs under load), got 50",
+    ]);
+  });
+
   it.each(["[1,2", '{"a":1}', '["x"]', "", "1,,2"])("rejects placement %j", (placement) => {
     const [p] = problemsOf(() => from({ placement }));
     expect(p).toMatch(/^config key "placement" must be/);
@@ -569,7 +583,7 @@ describe("run config (the keys beside the topology)", () => {
     const { runConfig } = await import("../../src/model");
     const r = runConfig((k) => (k === "convergeTimeout" ? "soon" : undefined), ["vtep", "convergeTimeout"]);
     expect(r.problems).toEqual([
-      'unknown config key "vtep"; valid keys: variant, vteps, routers, hostsPerVtep, placement, mtu, convergeTimeout',
+      'unknown config key "vtep"; valid keys: variant, vteps, routers, hostsPerVtep, placement, mtu, bfdInterval, engines, enginePlacement, convergeTimeout',
       'convergeTimeout must be an integer from 0 to 600 (seconds; 0 checks once without waiting), got "soon"',
     ]);
     expect(runConfig((k) => (k === "convergeTimeout" ? "601" : undefined), []).problems).toHaveLength(1);

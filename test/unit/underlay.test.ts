@@ -19,14 +19,19 @@ describe("underlay commands", () => {
     expect(files["/etc/frr/daemons"]).toMatch(/^ospf6d=yes$/m);
     expect(FRR_START.join(" ")).toMatch(/frrinit\.sh start; exec sleep infinity$/);
   });
+  it("clears FRR's runtime files before FRR starts: a restarted container's pid files name reused PIDs", () => {
+    const script = FRR_START[2] ?? "";
+    expect(script.indexOf("rm -rf /var/run/frr/*")).toBe(0);
+    expect(script.indexOf("rm -rf /var/run/frr/*")).toBeLessThan(script.indexOf("frrinit.sh start"));
+  });
   it("gives a host's link end its seed MAC and address", () => {
     expect(hostEnd(t, "H4")).toEqual({ mac: "50:54:33:00:00:0b", addresses: ["2001:db8:ff::13/64"] });
     expect(() => hostEnd(t, "H9")).toThrow(/no host H9/);
   });
-  it("asks the VTEPs for a route to the registry's link in the dynamic variants only", () => {
+  it("asks the VTEPs for a route to the registry's service address in the dynamic variants only", () => {
     expect(servicePrefixes(t)).toEqual([]);
     const d = resolveTopology({ stack: "d", variant: "unicast-dynamic-l2" });
-    expect(servicePrefixes(d)).toEqual(["2001:db8:fffe::/64"]);
+    expect(servicePrefixes(d)).toEqual(["2001:db8:fffe::2"]);
   });
 });
 
@@ -41,18 +46,18 @@ describe("convergence, read from the route table", () => {
     const routes = JSON.stringify([
       { dst: "2001:db8:2::1", protocol: "ospf" },
       { dst: "2001:db8:3::1", protocol: "ospf" },
-      { dst: "2001:db8:fffe::/64", protocol: "ospf" },
+      { dst: "2001:db8:fffe::2", protocol: "ospf" },
     ]);
-    expect(missingRoutes(routes, s1!, vteps, ["2001:db8:fffe::/64"])).toEqual([]);
+    expect(missingRoutes(routes, s1!, vteps, ["2001:db8:fffe::2"])).toEqual([]);
   });
   it("names what is missing, and an unreachable route does not count", () => {
     const routes = JSON.stringify([
       { dst: "2001:db8:2::1", protocol: "ospf" },
       { dst: "2001:db8:3::1", type: "unreachable" },
     ]);
-    expect(missingRoutes(routes, s1!, vteps, ["2001:db8:fffe::/64"])).toEqual([
+    expect(missingRoutes(routes, s1!, vteps, ["2001:db8:fffe::2"])).toEqual([
       "2001:db8:3::1",
-      "2001:db8:fffe::/64",
+      "2001:db8:fffe::2",
     ]);
   });
 });

@@ -1,6 +1,7 @@
 /** A container as a Pulumi resource: created with its files in place, replaced on any change. */
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import type { EngineAccess } from "../client";
 import type * as Containers from "../containers";
 import { changedKeys, load } from "./load";
 
@@ -24,6 +25,8 @@ export interface ContainerInputs {
    */
   networkPid?: pulumi.Input<number>;
   pidMode?: pulumi.Input<"host">;
+  /** The engine that holds it; absent: the default one (DOCKER_HOST or the local socket). */
+  engine?: pulumi.Input<EngineAccess>;
 }
 
 const KEYS = [
@@ -38,6 +41,7 @@ const KEYS = [
   "networkOf",
   "networkPid",
   "pidMode",
+  "engine",
 ];
 
 const provider: pulumi.dynamic.ResourceProvider = {
@@ -50,7 +54,10 @@ const provider: pulumi.dynamic.ResourceProvider = {
     };
   },
   async read(id: string, props: Record<string, unknown>) {
-    const s = await impl().inspectContainer(id);
+    const s = await impl().inspectContainer({
+      container: id,
+      engine: props.engine as EngineAccess | undefined,
+    });
     // Gone, stopped or recreated behind our back: the engine forgets it and `up` makes it again.
     if (!s || s.id !== props.containerId) return { id: "", props: {} };
     return { id, props: { ...props, pid: s.pid } };
@@ -59,8 +66,8 @@ const provider: pulumi.dynamic.ResourceProvider = {
     const replaces = changedKeys(olds, news, KEYS);
     return { changes: replaces.length > 0, replaces, deleteBeforeReplace: true };
   },
-  async delete(id: string) {
-    await impl().removeContainer(id);
+  async delete(id: string, props: Record<string, unknown>) {
+    await impl().removeContainer({ container: id, engine: props.engine as EngineAccess | undefined });
   },
 };
 

@@ -5,13 +5,14 @@
  */
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import type { Target } from "../client";
 import type * as Host from "../host";
 import { load } from "./load";
 
 const IMPL = join(__dirname, "..", "host");
 
 interface Props {
-  helper: string;
+  helper: string | Target;
   /** Neighbour entries the lab may hold at once, machine-wide. */
   entries: number;
 }
@@ -30,8 +31,9 @@ const provider: pulumi.dynamic.ResourceProvider = {
     return { id: "neigh-limits", outs: await apply(inputs) };
   },
   async diff(_id: string, olds: Props, news: Props) {
-    const changes = olds.entries !== news.entries || olds.helper !== news.helper;
-    return { changes, replaces: olds.helper !== news.helper ? ["helper"] : [] };
+    const helperChanged = JSON.stringify(olds.helper) !== JSON.stringify(news.helper);
+    const changes = olds.entries !== news.entries || helperChanged;
+    return { changes, replaces: helperChanged ? ["helper"] : [] };
   },
   async update(_id: string, _olds: Props, news: Props) {
     return { outs: await apply(news) };
@@ -47,7 +49,7 @@ export class NeighbourLimits extends pulumi.dynamic.Resource {
 
   constructor(
     name: string,
-    args: { helper: pulumi.Input<string>; entries: number },
+    args: { helper: pulumi.Input<string | Target>; entries: number },
     opts?: pulumi.CustomResourceOptions,
   ) {
     super(

@@ -1,6 +1,7 @@
 /** A node's configuration: one script, one exec, rerun when the node or its wiring is new. */
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import type { EngineAccess, Target } from "../client";
 import type * as Containers from "../containers";
 import type * as Exec from "../exec";
 import type * as Wiring from "../wiring";
@@ -13,6 +14,8 @@ const CONTAINERS = join(__dirname, "..", "containers");
 export interface ScriptInputs {
   /** Container name. */
   container: pulumi.Input<string>;
+  /** The engine that holds it; absent: the default one. */
+  engine?: pulumi.Input<EngineAccess>;
   /** The container instance the script ran in: a new one runs it again. */
   containerId: pulumi.Input<string>;
   /**
@@ -29,16 +32,17 @@ export interface ScriptInputs {
    * The script touches nothing but the node's network namespace: the wiring
    * helper runs it there (pid), and the scripts of a burst share one exec.
    */
-  netns?: pulumi.Input<{ helper: pulumi.Input<string>; pid: pulumi.Input<number> }>;
+  netns?: pulumi.Input<{ helper: pulumi.Input<string | Target>; pid: pulumi.Input<number> }>;
 }
 
 interface ScriptProps {
   container: string;
+  engine?: EngineAccess;
   containerId: string;
   wiring?: number[];
   node: string;
   script: string;
-  netns?: { helper: string; pid: number };
+  netns?: { helper: string | Target; pid: number };
 }
 
 const provider: pulumi.dynamic.ResourceProvider = {
@@ -48,7 +52,8 @@ const provider: pulumi.dynamic.ResourceProvider = {
       const { helper, pid } = inputs.netns;
       await load<typeof Wiring>(WIRING).runInNetns(helper, { pid, what: inputs.node, script: inputs.script });
     } else {
-      await load<typeof Exec>(EXEC).runScript(inputs.container, inputs.script, inputs.node);
+      const where = { container: inputs.container, engine: inputs.engine };
+      await load<typeof Exec>(EXEC).runScript(where, inputs.script, inputs.node);
     }
     return {
       id: `${inputs.container}:${inputs.containerId.slice(0, 12)}`,
@@ -56,7 +61,10 @@ const provider: pulumi.dynamic.ResourceProvider = {
     };
   },
   async read(id: string, props: ScriptProps) {
-    const c = await load<typeof Containers>(CONTAINERS).inspectContainer(props.container);
+    const c = await load<typeof Containers>(CONTAINERS).inspectContainer({
+      container: props.container,
+      engine: props.engine,
+    });
     if (!c || c.id !== props.containerId) return { id: "", props: {} };
     return { id, props };
   },
