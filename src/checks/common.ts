@@ -6,6 +6,7 @@
 import pLimit from "p-limit";
 import { getNode, type OverlayHost, type Topology } from "../model";
 import { parseJson } from "../util/json";
+import { vethPeers } from "../util/veth";
 import {
   FdbSchema,
   LinksSchema,
@@ -127,7 +128,8 @@ async function underlayBetween(ctx: CheckContext, failed: readonly (readonly [Ov
   const pairs = [
     ...new Set(failed.filter(([a, b]) => a.vtep !== b.vtep).map(([a, b]) => `${a.vtep}>${b.vtep}`)),
   ];
-  if (pairs.length === 0) return "";
+  const access = await accessPorts(ctx, [...new Set(failed.flat())]);
+  if (pairs.length === 0) return access;
   const loopback = (vtep: string) => getNode(ctx.t, vtep).loopback ?? "";
   const underlayLinks = new Set(ctx.t.links.filter((l) => l.kind === "underlay").map((l) => l.name));
   // A VTEP in several failing pairs has its link table read once.
@@ -154,7 +156,33 @@ async function underlayBetween(ctx: CheckContext, failed: readonly (readonly [Ov
       return `${a} -> ${b}'s loopback ${ping.code === 0 ? "answers" : "does not answer"} (${a}: ${await uplinks(a)})`;
     }),
   );
-  return `; underlay: ${lines.join("; ")}`;
+  return `; underlay: ${lines.join("; ")}${access}`;
+}
+
+/**
+ * Every host's veth to its VTEP, seen from both ends: the port's state and
+ * bridge, and whether the two ends are still each other's peer (a link made
+ * again without its port joining the bridge, or an end paired elsewhere,
+ * darkens a host while the underlay answers).
+ */
+async function accessPorts(ctx: CheckContext, hosts: readonly OverlayHost[]): Promise<string> {
+  const t = ctx.t;
+  const links = async (node: string) => {
+    const argv = ["ip", "-j", "link", "show"];
+    return parseJson(LinksSchema, (await run(ctx, node, argv)) || "[]", `${node}: ${argv.join(" ")}`);
+  };
+  const lines = await Promise.all(
+    hosts.map(async (h) => {
+      const hostIface = getNode(t, h.name).interfaces[0]?.name ?? "";
+      const [onVtep, onHost] = await Promise.all([links(h.vtep), links(h.name)]);
+      const port = onVtep.find((i) => i.ifname === h.vtepPort);
+      const own = onHost.find((i) => i.ifname === hostIface);
+      if (!port || !own)
+        return `${h.name}: ${port ? `${h.name}'s ${hostIface}` : `${h.vtep}'s ${h.vtepPort}`} missing`;
+      return `${h.name}: ${h.vtep}'s ${h.vtepPort} ${port.operstate ?? "?"} in ${port.master ?? "no bridge"}, ${vethPeers(port, own) ? "paired with" : "NOT paired with"} ${h.name}'s ${hostIface}`;
+    }),
+  );
+  return lines.length ? `; access: ${lines.join("; ")}` : "";
 }
 
 /**

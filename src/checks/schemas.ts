@@ -151,5 +151,16 @@ export const Ospf6NeighborsSchema = z.looseObject({
   neighbors: z.array(z.looseObject({ state: z.string() })).optional(),
 });
 
-/** `ip -j link show`: each interface's name and operational state. */
-export const LinksSchema = z.array(z.looseObject({ ifname: z.string(), operstate: z.string().optional() }));
+/**
+ * `ip -j link show`: each interface's name, index and operational state; a
+ * veth's peer index (link_index) and a bridge port's bridge (master).
+ */
+export const LinksSchema = z.array(
+  z.looseObject({
+    ifname: z.string(),
+    ifindex: z.number().optional(),
+    operstate: z.string().optional(),
+    link_index: z.number().optional(),
+    master: z.string().optional(),
+  }),
+);

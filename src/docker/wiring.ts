@@ -125,16 +125,34 @@ export function deleteScript(ends: readonly { pid: number; iface: string }[]): s
     .join("\n");
 }
 
-/** Every namespace's links as JSON, one line per PID: "<pid> <ip -j link show>" ("null" when gone). */
+/**
+ * Every namespace's links as JSON, one line per PID: "<pid> <ip -j link show>"
+ * ("null" when gone). A dump that links changing meanwhile interrupted fails
+ * ("Dump was interrupted"): tried three times, or a link being made next door
+ * would read as missing and be made again.
+ */
 export function readScript(pids: readonly number[]): string {
   return [...new Set(pids)]
-    .map((p) => `printf '%s ' ${word(p)}; nsenter -t ${word(p)} -n ip -j link show 2>/dev/null || echo null`)
+    .map((p) => {
+      // Into a variable first: a failed try may have printed part of its JSON.
+      const show = `o=$(nsenter -t ${word(p)} -n ip -j link show 2>/dev/null)`;
+      return `${show} || ${show} || ${show} || o=null; printf '%s %s\\n' ${word(p)} "$o"`;
+    })
     .join("\n");
 }
 
 /** `ip -j link show` in one pid's namespace, or null when that namespace could not be entered. */
 const LinkShowSchema = z
-  .array(z.looseObject({ ifname: z.string(), mtu: z.number(), operstate: z.string().optional() }))
+  .array(
+    z.looseObject({
+      ifname: z.string(),
+      mtu: z.number(),
+      operstate: z.string().optional(),
+      ifindex: z.number().optional(),
+      // A veth's peer, by its index in the peer's namespace.
+      link_index: z.number().optional(),
+    }),
+  )
   .nullable();
 export type IfaceState = NonNullable<z.output<typeof LinkShowSchema>>[number];
 

@@ -223,19 +223,27 @@ export class Lab extends pulumi.ComponentResource {
     this.registerOutputs({});
   }
 
-  /** PIDs of the node and its peers: configuration reruns when any of them changes. */
   /**
-   * Init PIDs a node's script depends on: its own and its link peers' (a
-   * restart makes the links anew). `routers: false` leaves out router peers,
-   * for scripts that never touch their uplinks.
+   * What a node's script depends on: its own init PID and when each of its
+   * links was made. A link made again (a peer restarted, or a refresh found
+   * an end missing) is a fresh interface, out of its bridge and without its
+   * settings, so the script must run again. `routers: false` leaves out the
+   * links to routers, for scripts that never touch their uplinks.
    */
   wiring(name: string, opts: { routers?: boolean } = {}): pulumi.Output<number>[] {
     const n = this.nodeOf(name);
     const self = n.netns ?? n.name;
-    const peers = this.nodeOf(self)
-      .interfaces.map((i) => i.peer.node)
-      .filter((p) => opts.routers !== false || this.nodeOf(p).kind !== "router");
-    return [self, ...peers].map((x) => this.node(x).pid);
+    const made = this.nodeOf(self)
+      .interfaces.filter((i) => opts.routers !== false || this.nodeOf(i.peer.node).kind !== "router")
+      .map((i) => this.link(i.link).made);
+    return [this.node(self).pid, ...made];
+  }
+
+  private link(name: string): Link {
+    const i = this.topology.links.findIndex((l) => l.name === name);
+    const l = this.links[i];
+    if (!l) throw new Error(`no link ${name} in the lab`);
+    return l;
   }
 
   /** The wiring helper of an engine, as the Docker layer addresses it. */

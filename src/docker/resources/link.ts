@@ -11,6 +11,7 @@ import type { Target } from "../client";
 import type * as Containers from "../containers";
 import type * as Tunnel from "../tunnel";
 import type * as Wiring from "../wiring";
+import { vethPeers } from "../../util/veth";
 import { changedKeys, load } from "./load";
 
 const WIRING = join(__dirname, "..", "wiring");
@@ -83,21 +84,23 @@ const provider: pulumi.dynamic.ResourceProvider = {
   /**
    * A link is there when both ends' containers still run the init it was made
    * in (a restart gives a new namespace without the link) and both interfaces
-   * exist with the MTU. Otherwise refresh drops it and `up` makes it again.
+   * exist with the MTU, as each other's peer. Otherwise refresh drops it and `up` makes it again.
    * Both ends are read at once, so a refresh's reads join one burst.
    */
   async read(id: string, props: LinkProps) {
     const present = async (side: "a" | "b") => {
       const end = props[side];
       const c = await containers().inspectContainer({ container: end.container, engine: end.engine });
-      if (!c || c.pid !== end.pid) return false;
+      if (!c || c.pid !== end.pid) return undefined;
       const found = (await wiring().readLinks(helperOf(props, side), end.pid))?.find(
         (i) => i.ifname === end.iface,
       );
-      return !!found && found.mtu === props.mtu;
+      return found && found.mtu === props.mtu ? found : undefined;
     };
-    const ends = await Promise.all([present("a"), present("b")]);
-    return ends.every(Boolean) ? { id, props } : { id: "", props: {} };
+    const [a, b] = await Promise.all([present("a"), present("b")]);
+    // A veth's ends must also be each other's peer; a tunnel's ends are two devices.
+    const whole = !!a && !!b && (!!props.tunnel || vethPeers(a, b));
+    return whole ? { id, props } : { id: "", props: {} };
   },
   async diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
     const replaces = changedKeys(olds, news, ["a", "b", "mtu", "tunnel"]);
@@ -121,6 +124,13 @@ const provider: pulumi.dynamic.ResourceProvider = {
 };
 
 export class Link extends pulumi.dynamic.Resource {
+  declare readonly timing: pulumi.Output<{ start: number; end: number }>;
+
+  /** When this link was made: a new value means new interfaces at both ends. */
+  get made(): pulumi.Output<number> {
+    return this.timing.apply((x) => x.start);
+  }
+
   constructor(name: string, args: LinkInputs, opts?: pulumi.CustomResourceOptions) {
     super(
       provider,

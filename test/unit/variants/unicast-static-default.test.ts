@@ -103,6 +103,28 @@ describe("unicast-static-default checks, recorded lab", () => {
     );
   });
 
+  it("name a dark host's port that is out of the bridge and paired with no one, from both ends' link tables", async () => {
+    const f = mutate<string>(
+      good,
+      "H4",
+      (k) => k.startsWith("sh -c for a"),
+      (out) => out.replace("ok 2001:db8:ff::10", "no 2001:db8:ff::10"),
+    );
+    const LINKS = "ip -j link show";
+    // S3's h4 names peer index 9, H4's eth0 (index 2) names S3's index 7: a port made again elsewhere.
+    f.calls.S3 = {
+      ...f.calls.S3,
+      [LINKS]: [{ json: [{ ifname: "h4", ifindex: 7, link_index: 9, operstate: "UP" }] }],
+    };
+    f.calls.H4 = {
+      ...f.calls.H4,
+      [LINKS]: [{ json: [{ ifname: "eth0", ifindex: 2, link_index: 7, operstate: "UP" }] }],
+    };
+    const ping = (await runVariant(f)).byName("reachability");
+    expect(ping.detail).toContain("access: H4: S3's h4 UP in no bridge, NOT paired with H4's eth0");
+    expect(ping.detail).toContain("H1: S1's h1");
+  });
+
   it("fail a path that skips the routers, naming its hops", async () => {
     const f = mutate<{ report: { hubs: { host: string }[] } }>(
       good,
