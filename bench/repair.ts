@@ -18,7 +18,7 @@ import { agentStatus } from "../src/checks/agent";
 import { checkStack } from "../src/cli/check";
 import { destroyStack } from "../src/cli/destroy";
 import { pulumi } from "../src/cli/pulumi";
-import { staleContainers } from "../src/cli/up";
+import { staleContainers } from "../src/cli/drift";
 import { docker } from "../src/docker/client";
 import { exec } from "../src/docker/exec";
 import { getNode, resolveTopology, type Topology } from "../src/model";

@@ -44,7 +44,15 @@ export async function stackExists(stack: string): Promise<boolean> {
   return existsSync(stateFile(stack));
 }
 
-/** A stack's state file in the local backend, the parts read: its containers' names and init PIDs. */
+const EngineSchema = z.object({ endpoint: z.string(), tls: z.string().optional() });
+const LinkEndSchema = z.looseObject({
+  container: z.string(),
+  pid: z.number(),
+  iface: z.string(),
+  engine: EngineSchema.optional(),
+});
+
+/** A stack's state file in the local backend, the parts read: its containers' names and init PIDs, its links' ends. */
 const StateFileSchema = z.looseObject({
   checkpoint: z
     .looseObject({
@@ -58,7 +66,14 @@ const StateFileSchema = z.looseObject({
                   .looseObject({
                     name: z.string().optional(),
                     pid: z.number().optional(),
-                    engine: z.object({ endpoint: z.string(), tls: z.string().optional() }).optional(),
+                    engine: EngineSchema.optional(),
+                    // A Link's ends and the helper that made it.
+                    a: LinkEndSchema.optional(),
+                    b: LinkEndSchema.optional(),
+                    helper: z
+                      .union([z.string(), z.object({ container: z.string(), engine: EngineSchema })])
+                      .optional(),
+                    tunnel: z.unknown().optional(),
                   })
                   .optional(),
               }),
@@ -89,6 +104,24 @@ export function trackedNodes(stack: string): TrackedContainer[] {
       ...(r.outputs?.pid !== undefined ? { pid: r.outputs.pid } : {}),
       ...(r.outputs?.engine ? { engine: r.outputs.engine } : {}),
     }));
+}
+
+/** A veth the stack's state holds: its ends (container, init PID, interface) and the helper that sees both. */
+export interface TrackedLink {
+  a: { container: string; pid: number; iface: string };
+  b: { container: string; pid: number; iface: string };
+  helper: string | { container: string; engine: EngineAccess };
+}
+
+/** The veth links of the stack's last saved state (tunnels between engines left out). */
+export function trackedLinks(stack: string): TrackedLink[] {
+  if (!existsSync(stateFile(stack))) return [];
+  const state = parseJson(StateFileSchema, readFileSync(stateFile(stack), "utf8"), stateFile(stack));
+  return (state.checkpoint?.latest?.resources ?? []).flatMap((r) => {
+    const o = r.outputs;
+    if (!r.type.endsWith(":Link") || !o?.a || !o.b || !o.helper || o.tunnel) return [];
+    return [{ a: o.a, b: o.b, helper: o.helper }];
+  });
 }
 
 /** Name -> init PID of the containers the stack's last saved state holds. */

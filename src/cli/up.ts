@@ -11,9 +11,10 @@ import type { VariantName } from "../model";
 import { variantFor } from "../../variants";
 import { releaseStaleLocks } from "./locks";
 import { preflight } from "./preflight";
-import { inspectContainer, listContainers, removeContainer } from "../docker/containers";
+import { listContainers, removeContainer } from "../docker/containers";
 import { stackEngines } from "./engines";
-import { pulumi, selectStack, trackedNodes } from "./pulumi";
+import { staleContainers, staleLinks } from "./drift";
+import { pulumi, selectStack } from "./pulumi";
 
 /** Stack names end up in container names (vxlab-<stack>-<node>) and file names. */
 export const STACK_NAME = /^[a-z0-9][a-z0-9-]{0,39}$/;
@@ -27,18 +28,6 @@ export function stackProblem(stack: string): string | undefined {
 export async function configuredVariant(stack: string): Promise<string | undefined> {
   const r = await pulumi(["config", "get", "--stack", stack, "vxlan-lab:variant"]);
   return r.code === 0 ? r.stdout.trim() : undefined;
-}
-
-/**
- * Containers the state records that the engine does not run as recorded:
- * gone, stopped, or started again (another init PID, so a new namespace).
- */
-export async function staleContainers(stack: string): Promise<string[]> {
-  const recorded = trackedNodes(stack);
-  const now = await Promise.all(
-    recorded.map((c) => inspectContainer({ container: c.name, engine: c.engine })),
-  );
-  return recorded.filter((c, i) => now[i]?.pid !== c.pid).map((c) => c.name);
 }
 
 /**
@@ -79,12 +68,15 @@ export async function upStack(
   for (const m of released) process.stderr.write(`${m}\n`);
   if (released.length) await resetWiringHelpers(stack);
   const stale = await staleContainers(stack);
-  if (stale.length) {
+  // Links only matter while their containers run as recorded; a stale container's links are remade anyway.
+  const broken = stale.length ? [] : await staleLinks(stack);
+  if (stale.length || broken.length) {
     process.stderr.write(
-      `not as the last up left them: ${stale.join(", ")}; refreshing the state to repair the lab\n`,
+      `not as the last up left them: ${[...stale, ...broken].join(", ")}; refreshing the state to repair the lab\n`,
     );
   }
-  const refresh = opts.refresh || stale.length > 0 ? ["--refresh"] : [];
+  // After a killed run the engine may hold what its state never recorded (or the reverse).
+  const refresh = opts.refresh || stale.length + broken.length + released.length > 0 ? ["--refresh"] : [];
   const r = await pulumi(["up", "--stack", stack, "--yes", "--skip-preview", ...refresh], { inherit: true });
   return r.code;
 }
