@@ -1,7 +1,7 @@
 /** Destroying a stack so that nothing is left: resources, state, and stray containers. */
-import { listContainers, removeContainer } from "../docker/containers";
+import { removeContainer } from "../docker/containers";
 import type { ExecResult } from "../util/process";
-import { stackEngines } from "./engines";
+import { stackContainers } from "./engines";
 import { releaseStaleLocks } from "./locks";
 import { pulumi, stackExists, trackedContainers } from "./pulumi";
 
@@ -19,23 +19,8 @@ export async function destroyStack(
   opts: { keepConfig: boolean; inherit?: boolean },
 ): Promise<{ destroy: ExecResult | undefined; leftovers: number }> {
   const tracked = trackedContainers(stack);
-  // On every engine the stack is deployed or configured on.
-  const engines = await stackEngines(stack);
-  const labelled = (
-    await Promise.all(
-      engines.map(async (engine) => {
-        try {
-          return (await listContainers({ "vxlan-lab.stack": stack }, engine)).map((c) => ({ ...c, engine }));
-        } catch (err) {
-          // Pulumi's destroy then names what it could not remove there.
-          process.stderr.write(
-            `engine ${engine?.endpoint ?? "default"} does not answer (${String(err)}): its containers of ${stack} stay\n`,
-          );
-          return [];
-        }
-      }),
-    )
-  ).flat();
+  // On every engine the stack is deployed or configured on (Pulumi's destroy then names what it could not remove).
+  const labelled = await stackContainers(stack);
   await Promise.all(labelled.map((c) => removeContainer({ container: c.id, engine: c.engine })));
   let destroy: ExecResult | undefined;
   if (await stackExists(stack)) {

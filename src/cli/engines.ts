@@ -5,6 +5,7 @@
  */
 import { existsSync, readdirSync } from "node:fs";
 import { engineAddress, type EngineAccess } from "../docker/client";
+import { listContainers } from "../docker/containers";
 import { DEFAULTS, engineAccess, type Engine } from "../model";
 import { stackTopology } from "./check";
 import { readDeployed } from "./deployed";
@@ -56,4 +57,30 @@ export function knownEngines(project = DEFAULTS.project): EngineList {
     }
   }
   return accessList(engines);
+}
+
+/**
+ * The containers labelled with the stack (and `labels`) on every engine it is
+ * deployed or configured on, each with its engine. An engine that does not
+ * answer is named on stderr and contributes nothing: what it holds stays.
+ */
+export async function stackContainers(
+  stack: string,
+  labels: Record<string, string> = {},
+): Promise<{ id: string; name: string; engine: EngineAccess | undefined }[]> {
+  const engines = await stackEngines(stack);
+  const found = await Promise.all(
+    engines.map(async (engine) => {
+      try {
+        const cs = await listContainers({ "vxlan-lab.stack": stack, ...labels }, engine);
+        return cs.map((c) => ({ id: c.id, name: c.name, engine }));
+      } catch (err) {
+        process.stderr.write(
+          `engine ${engine?.endpoint ?? "default"} does not answer (${String(err)}): its containers of ${stack} stay\n`,
+        );
+        return [];
+      }
+    }),
+  );
+  return found.flat();
 }

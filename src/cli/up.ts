@@ -11,8 +11,8 @@ import type { VariantName } from "../model";
 import { variantFor } from "../../variants";
 import { releaseStaleLocks } from "./locks";
 import { preflight } from "./preflight";
-import { listContainers, removeContainer } from "../docker/containers";
-import { stackEngines } from "./engines";
+import { removeContainer } from "../docker/containers";
+import { stackContainers } from "./engines";
 import { staleContainers, staleLinks } from "./drift";
 import { pulumi, selectStack } from "./pulumi";
 
@@ -37,11 +37,9 @@ export async function configuredVariant(stack: string): Promise<string | undefin
  * the helper ends the batch; `up` then finds it gone and makes it again.
  */
 async function resetWiringHelpers(stack: string): Promise<void> {
-  for (const engine of await stackEngines(stack)) {
-    const helpers = await listContainers({ "vxlan-lab.stack": stack, "vxlan-lab.kind": "wiring" }, engine);
-    await Promise.all(helpers.map((c) => removeContainer({ container: c.id, engine })));
-    if (helpers.length) process.stderr.write(`removed the wiring helper the killed run may still be using\n`);
-  }
+  const helpers = await stackContainers(stack, { "vxlan-lab.kind": "wiring" });
+  await Promise.all(helpers.map((c) => removeContainer({ container: c.id, engine: c.engine })));
+  if (helpers.length) process.stderr.write(`removed the wiring helper the killed run may still be using\n`);
 }
 
 /** Up to and including `pulumi up`; returns its exit code. */
