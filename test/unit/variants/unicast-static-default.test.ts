@@ -14,6 +14,15 @@ const H4 = "50:54:33:00:00:0b";
 const S2 = "2001:db8:2::1";
 const S3 = "2001:db8:3::1";
 
+/** The recording with H4's ping to H1 unanswered. */
+const h4CannotReachH1 = () =>
+  mutate<string>(
+    good,
+    "H4",
+    (k) => k.startsWith("sh -c for a"),
+    (out) => out.replace("ok 2001:db8:ff::10", "no 2001:db8:ff::10"),
+  );
+
 describe("unicast-static-default checks, recorded lab", () => {
   it("pass on every VTEP, each with its own detail", async () => {
     const { report, byName } = await runVariant(good);
@@ -89,12 +98,7 @@ describe("unicast-static-default checks, recorded lab", () => {
   });
 
   it("name the pair that did not answer ping", async () => {
-    const f = mutate<string>(
-      good,
-      "H4",
-      (k) => k.startsWith("sh -c for a"),
-      (out) => out.replace("ok 2001:db8:ff::10", "no 2001:db8:ff::10"),
-    );
+    const f = h4CannotReachH1();
     const ping = (await runVariant(f)).byName("reachability");
     expect(ping.ok).toBe(false);
     // ...and what the underlay between their VTEPs says (the recording has no link table: not asserted).
@@ -104,12 +108,7 @@ describe("unicast-static-default checks, recorded lab", () => {
   });
 
   it("name a dark host's port that is out of the bridge and paired with no one, from both ends' link tables", async () => {
-    const f = mutate<string>(
-      good,
-      "H4",
-      (k) => k.startsWith("sh -c for a"),
-      (out) => out.replace("ok 2001:db8:ff::10", "no 2001:db8:ff::10"),
-    );
+    const f = h4CannotReachH1();
     const LINKS = "ip -j link show";
     // S3's h4 names peer index 9, H4's eth0 (index 2) names S3's index 7: a port made again elsewhere.
     f.calls.S3 = {
