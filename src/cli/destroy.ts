@@ -3,6 +3,7 @@ import { removeContainer } from "../docker/containers";
 import type { ExecResult } from "../util/process";
 import { stackContainers } from "./engines";
 import { releaseStaleLocks } from "./locks";
+import { reapOrphans } from "./orphans";
 import { pulumi, stackExists, trackedContainers } from "./pulumi";
 
 /**
@@ -25,6 +26,7 @@ export async function destroyStack(
   let destroy: ExecResult | undefined;
   if (await stackExists(stack)) {
     for (const m of releaseStaleLocks(stack)) process.stderr.write(`${m}\n`);
+    reapOrphans();
     destroy = await pulumi(["destroy", "--stack", stack, "--yes", "--skip-preview"], {
       inherit: opts.inherit,
     });

@@ -10,6 +10,7 @@ import { imageRef } from "../images/definition";
 import type { VariantName } from "../model";
 import { variantFor } from "../../variants";
 import { releaseStaleLocks } from "./locks";
+import { reapOrphans } from "./orphans";
 import { preflight } from "./preflight";
 import { removeContainer } from "../docker/containers";
 import { stackContainers } from "./engines";
@@ -64,6 +65,7 @@ export async function upStack(
   }
   const released = releaseStaleLocks(stack);
   for (const m of released) process.stderr.write(`${m}\n`);
+  reapOrphans();
   if (released.length) await resetWiringHelpers(stack);
   const stale = await staleContainers(stack);
   // Links only matter while their containers run as recorded; a stale container's links are remade anyway.

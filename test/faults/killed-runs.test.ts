@@ -1,12 +1,30 @@
 /**
- * `scripts/lab up` SIGKILLed (its whole process group: the CLI, Pulumi and its
- * plugins) at points spread over a full run, each from a clean start: the
- * next `up` goes green; `destroy` then leaves no container, veth, helper,
+ * `scripts/lab up` SIGKILLed (its whole process group: the CLI and Pulumi;
+ * Pulumi's plugins run in groups of their own and are orphaned) at points
+ * spread over a full run, each from a clean start: the next `up` stops the
+ * orphans and goes green; `destroy` then leaves no container, veth, helper,
  * lock or state. The kill points are fractions of a full run measured first,
  * with a seeded jitter (printed, and settable with FAULTS_SEED to replay).
  */
+import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { findOrphanedPlugins } from "../../src/cli/orphans";
+import { REPO_ROOT } from "../../src/util/paths";
 import { destroy, failingChecks, hostInterfaces, lab, leftovers, ok, up } from "./lab";
+
+/** Whether a process group still has its leader (signal 0; a zombie left for init counts as gone). */
+function running(pgid: number): boolean {
+  try {
+    process.kill(pgid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    return !/\) Z /.test(readFileSync(`/proc/${pgid}/stat`, "utf8"));
+  } catch {
+    return false;
+  }
+}
 
 const variant = "unicast-static-default";
 const stack = "faults-kill-usd";
@@ -54,7 +72,7 @@ describe("killed runs", () => {
 
   for (const [i, f] of fractions.entries()) {
     it(
-      `killed in fifth ${i + 1} of a run (at ${(f * 100).toFixed(0)} %): the next up goes green, destroy leaves nothing`,
+      `killed in fifth ${i + 1} of a run (at ${(f * 100).toFixed(0)} %): the next up stops the plugins the kill orphaned and goes green, destroy leaves nothing`,
       async () => {
         let at = Math.round(f * fullMs);
         let killed = await lab(["up", variant, "--stack", stack], { killAfterMs: at });
@@ -69,13 +87,20 @@ describe("killed runs", () => {
           at = Math.round(f * fullMs);
           killed = await lab(["up", variant, "--stack", stack], { killAfterMs: at });
         }
+        // Pulumi's plugins run in process groups of their own: the kill leaves them waiting for a dead engine.
+        const orphans = findOrphanedPlugins(REPO_ROOT);
         const again = await up(variant, stack);
+        const survivors = orphans.filter(running);
         const failing = again.code === 0 ? await failingChecks(stack) : ["up failed"];
         rounds.push(
-          `${at} ms: ${killed.signal === "SIGKILL" ? "killed" : `ended first (exit ${killed.code})`}; next up ${again.code === 0 ? "ok" : "FAILED"} in ${(again.ms / 1000).toFixed(1)} s, ${failing.length} failing check(s)`,
+          `${at} ms: ${killed.signal === "SIGKILL" ? "killed" : `ended first (exit ${killed.code})`}; ${orphans.length} plugin(s) orphaned; next up ${again.code === 0 ? "ok" : "FAILED"} in ${(again.ms / 1000).toFixed(1)} s, ${failing.length} failing check(s)`,
         );
         ok(again, `up after a kill at ${at} ms (seed ${seed})`);
         expect(failing).toEqual([]);
+        expect(
+          survivors,
+          `plugins orphaned by the kill (${orphans.join(", ")}) still running after the next up`,
+        ).toEqual([]);
         // Back to nothing, for the next kill too.
         ok(await destroy(variant, stack), `destroy after the kill at ${at} ms`);
         expect(await leftovers(stack)).toEqual([]);
