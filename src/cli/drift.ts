@@ -21,7 +21,8 @@ export async function staleContainers(stack: string): Promise<string[]> {
   return recorded.filter((c, i) => now[i]?.pid !== c.pid).map((c) => c.name);
 }
 
-const named = (l: TrackedLink) => `${l.a.container}:${l.a.iface}--${l.b.container}:${l.b.iface}`;
+/** A link as `up` names it: container:iface--container:iface. */
+export const linkName = (l: TrackedLink) => `${l.a.container}:${l.a.iface}--${l.b.container}:${l.b.iface}`;
 
 /**
  * Veth links of the state whose two ends are not both there as each other's
@@ -30,20 +31,18 @@ const named = (l: TrackedLink) => `${l.a.container}:${l.a.iface}--${l.b.containe
  * cannot be asked reports nothing: the refresh it would trigger is `up`'s to
  * decide from the containers.
  */
-export async function staleLinks(stack: string): Promise<string[]> {
+export async function staleLinks(stack: string): Promise<TrackedLink[]> {
   const links = trackedLinks(stack);
   const read = await Promise.all(
     links.map((l) =>
       Promise.all([readLinks(l.helper, l.a.pid), readLinks(l.helper, l.b.pid)]).catch(() => undefined),
     ),
   );
-  return links
-    .filter((l, i) => {
-      const r = read[i];
-      if (!r) return false;
-      const a = r[0]?.find((x) => x.ifname === l.a.iface);
-      const b = r[1]?.find((x) => x.ifname === l.b.iface);
-      return !a || !b || !vethPeers(a, b);
-    })
-    .map(named);
+  return links.filter((l, i) => {
+    const r = read[i];
+    if (!r) return false;
+    const a = r[0]?.find((x) => x.ifname === l.a.iface);
+    const b = r[1]?.find((x) => x.ifname === l.b.iface);
+    return !a || !b || !vethPeers(a, b);
+  });
 }

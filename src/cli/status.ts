@@ -7,6 +7,7 @@ import { listContainers } from "../docker/containers";
 import { exec } from "../docker/exec";
 import { DEFAULTS, LABEL_PREFIX, VXLAN } from "../model";
 import { AGENT_FILES } from "../overlay/agent";
+import { staleLinks } from "./drift";
 import { knownEngines } from "./engines";
 import { trackedPids } from "./pulumi";
 
@@ -172,16 +173,28 @@ export async function labStatus(project = DEFAULTS.project, stack?: string): Pro
     } catch {
       /* no record of PIDs: restarts go unreported for this stack */
     }
+    // Veths the state records that are missing or no longer paired, named on both ends' nodes.
+    const broken = await staleLinks(stack).catch(() => []);
+    const linkProblems = (container: string) =>
+      broken.flatMap((l) =>
+        l.a.container === container
+          ? [`${l.a.iface} missing or unpaired`]
+          : l.b.container === container
+            ? [`${l.b.iface} missing or unpaired`]
+            : [],
+      );
     result.push({
       stack,
       nodes: await Promise.all(
-        nodes.map((n) =>
+        nodes.map(async (n) => {
           // A node that vanishes or stops mid-read is reported, not fatal to the whole status.
-          nodeHealth(n, pids.get(n.container)).catch((err: unknown) => ({
+          const h = await nodeHealth(n, pids.get(n.container)).catch((err: unknown) => ({
             ...n,
             problems: [`unreadable: ${err instanceof Error ? err.message : String(err)}`],
-          })),
-        ),
+          }));
+          const more = h.running && !h.restarted ? linkProblems(n.container) : [];
+          return more.length ? { ...h, problems: [...(h.problems ?? []), ...more] } : h;
+        }),
       ),
     });
   }

@@ -14,7 +14,7 @@ import { reapOrphans } from "./orphans";
 import { preflight } from "./preflight";
 import { removeContainer } from "../docker/containers";
 import { stackContainers } from "./engines";
-import { staleContainers, staleLinks } from "./drift";
+import { linkName, staleContainers, staleLinks } from "./drift";
 import { pulumi, selectStack } from "./pulumi";
 
 /** Stack names end up in container names (vxlab-<stack>-<node>) and file names. */
@@ -69,7 +69,7 @@ export async function upStack(
   if (released.length) await resetWiringHelpers(stack);
   const stale = await staleContainers(stack);
   // Links only matter while their containers run as recorded; a stale container's links are remade anyway.
-  const broken = stale.length ? [] : await staleLinks(stack);
+  const broken = stale.length ? [] : (await staleLinks(stack)).map(linkName);
   if (stale.length || broken.length) {
     process.stderr.write(
       `not as the last up left them: ${[...stale, ...broken].join(", ")}; refreshing the state to repair the lab\n`,

@@ -2,11 +2,14 @@
  * A VTEP restarted behind the lab's back (`docker restart S1`: a new network
  * namespace without its links; FRR starts again from its files, the overlay
  * commands are gone): `scripts/lab up` finds it by refreshing, rewires and
- * reconfigures it, and touches nothing else.
+ * reconfigures it, and touches nothing else. A host's veth deleted by hand:
+ * `up` finds it (one read of every namespace), refreshes, makes it again and reruns
+ * the scripts at its two ends.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { labStatus } from "../../src/cli/status";
 import { docker } from "../../src/docker/client";
+import { getNode } from "../../src/model";
 import { containersOf, createdAt, destroy, failingChecks, inNode, leftovers, ok, topology, up } from "./lab";
 
 const variant = "unicast-static-default";
@@ -55,8 +58,8 @@ afterAll(async () => {
   await destroy(variant, stack);
 });
 
-describe("VTEP restart", () => {
-  it("is shown broken by status, then `scripts/lab up` repairs it to green with nothing duplicated and only S1's pieces remade", async () => {
+describe("repair", () => {
+  it("a VTEP restarted (docker restart S1): shown broken by status, then `scripts/lab up` repairs it to green with nothing duplicated and only S1's pieces remade", async () => {
     const s1 = t.nodes.find((n) => n.name === "S1");
     if (!s1) throw new Error("no S1");
     await docker().getContainer(s1.container).restart({ t: 1 });
@@ -103,6 +106,35 @@ describe("VTEP restart", () => {
     const healed = (await labStatus()).find((s) => s.stack === stack)?.nodes ?? [];
     expect(
       healed.filter((n) => n.problems?.length).map((n) => `${n.node}: ${n.problems?.join(", ")}`),
+    ).toEqual([]);
+  });
+
+  it("a host's veth deleted by hand: status names both ends, `up` names the link, makes it again and reruns only the scripts at its ends, green", async () => {
+    const host = t.hosts[t.hosts.length - 1];
+    if (!host) throw new Error("no host");
+    const link = t.links.find((l) => l.a.node === host.vtep && l.b.node === host.name);
+    if (!link) throw new Error(`no link ${host.vtep}-${host.name}`);
+    const createdBefore = createdAt(stack);
+    expect((await inNode(t, host.vtep, ["ip", "link", "del", host.vtepPort])).code).toBe(0);
+
+    const nodes = (await labStatus()).find((s) => s.stack === stack)?.nodes ?? [];
+    const problems = (node: string) => nodes.find((n) => n.node === node)?.problems ?? [];
+    expect(problems(host.vtep)).toContain(`${link.a.iface} missing or unpaired`);
+    expect(problems(host.name)).toContain(`${link.b.iface} missing or unpaired`);
+
+    const repair = await up(variant, stack);
+    ok(repair, `scripts/lab up after ${host.vtep}'s ${host.vtepPort} was deleted`);
+    expect(repair.out).toContain(
+      `not as the last up left them: ${getNode(t, host.vtep).container}:${link.a.iface}--`,
+    );
+    expect(await failingChecks(stack)).toEqual([]);
+    const remade = [...createdAt(stack)]
+      .filter(([name, at]) => createdBefore.get(name) !== at)
+      .map(([n]) => n);
+    // The fresh port joins the bridge only if the VTEP's script runs again.
+    expect(remade).toEqual(expect.arrayContaining([link.name, `${host.vtep}-${variant}`]));
+    expect(
+      remade.filter((n) => ![link.name, `${host.vtep}-${variant}`, `${host.name}-${variant}`].includes(n)),
     ).toEqual([]);
   });
 
