@@ -5,11 +5,12 @@
  * Used by the fault suite (test/faults) and bench/failover.ts.
  */
 import { docker } from "../docker/client";
+import { parseJson } from "../util/json";
 import { exec } from "../docker/exec";
 import { BFD_PROFILES, getNode, type LabNode, type Topology } from "../model";
 import { parsePing, pingArgv, type LossWindow } from "./ping";
 import { EVPN_COMMANDS, unreflected, vtysh } from "../checks/evpn";
-import { BgpNeighborsSchema, Ospf6NeighborsSchema } from "../checks/schemas";
+import { BgpNeighborsSchema, FdbSchema, Ospf6NeighborsSchema, ZebraMacSchema } from "../checks/schemas";
 import type { CheckContext } from "../checks/types";
 
 export type RouterFault = "stop" | "isolate" | "drop";
@@ -228,4 +229,48 @@ export async function bfdCounters(t: Topology): Promise<BfdSessionCounters[]> {
       }),
   );
   return per.flat();
+}
+
+/**
+ * For a failover that lost too much: what the sending host's VTEP holds right
+ * after, toward the far host. Its OSPFv3 neighbours, its vxlan FDB entries
+ * for the far MAC (and the flood entries), and in evpn its iBGP sessions and
+ * zebra's view of the MAC: enough to tell an underlay that did not reroute
+ * from an overlay that lost its routes.
+ */
+export async function failoverEvidence(t: Topology, from: string, to: string): Promise<string> {
+  const ctx: CheckContext = { t, exec: (node, argv) => exec(getNode(t, node).container, argv) };
+  const src = t.hosts.find((h) => h.name === from);
+  const far = t.hosts.find((h) => h.name === to);
+  if (!src || !far) return `no host ${src ? to : from}`;
+  const v = src.vtep;
+  const read = async (what: string, f: () => Promise<string>) =>
+    `${what}: ${await f().catch((e: unknown) => `unreadable (${e instanceof Error ? e.message : String(e)})`)}`;
+  const parts = await Promise.all([
+    read(`${v} OSPFv3`, async () => {
+      const n = await vtysh(ctx, v, "show ipv6 ospf6 neighbor json", Ospf6NeighborsSchema);
+      return (n.neighbors ?? []).map((x) => x.state).join(" ") || "none";
+    }),
+    read(`${v} fdb for ${far.mac} and flooding`, async () => {
+      const r = await exec(getNode(t, v).container, ["bridge", "-j", "fdb", "show", "dev", t.vxlan.device]);
+      const fdb = parseJson(FdbSchema, r.stdout || "[]", `${v}: bridge -j fdb show`);
+      const want = fdb.filter((e) => e.mac === far.mac || e.mac === "00:00:00:00:00:00");
+      return want.map((e) => `${e.mac} dst ${e.dst ?? "-"}`).join(", ") || "none";
+    }),
+    ...(t.variant === "evpn"
+      ? [
+          read(`${v} iBGP`, async () => {
+            const nb = await vtysh(ctx, v, EVPN_COMMANDS.neighbors, BgpNeighborsSchema);
+            return Object.entries(nb)
+              .map(([peer, x]) => `${peer} ${x.bgpState ?? "?"}`)
+              .join(", ");
+          }),
+          read(`${v} zebra MAC ${far.mac}`, async () => {
+            const m = (await vtysh(ctx, v, EVPN_COMMANDS.mac(t.vxlan.vni, far.mac), ZebraMacSchema))[far.mac];
+            return m ? `${m.type} ${m.remoteVtep ?? m.intf ?? ""}` : "absent";
+          }),
+        ]
+      : []),
+  ]);
+  return parts.join("; ");
 }

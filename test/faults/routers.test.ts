@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkStack } from "../../src/cli/check";
 import {
   endDrop,
+  failoverEvidence,
   freshDiscovery,
   lossAcross,
   setLinks,
@@ -117,7 +118,9 @@ describe.each(VARIANTS)("%s", (variant) => {
     const before = t.registry ? await leases(t) : undefined;
     const at = Date.now();
     const loss = await lossAcross(t, "H1", far, () => stopRouter(t, stopped));
-    expect(loss.lost, JSON.stringify(loss)).toBeLessThan(BOUND);
+    // Too many lost: what H1's VTEP holds right after says whether the underlay or the overlay was slow.
+    const why = loss.lost < BOUND ? "" : `; right after: ${await failoverEvidence(t, "H1", far)}`;
+    expect(loss.lost, `${JSON.stringify(loss)}${why}`).toBeLessThan(BOUND);
     const nd = await freshDiscovery(t, "H1", "H2");
     expect(nd.ok, nd.detail).toBe(true);
     if (before) {
