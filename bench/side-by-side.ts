@@ -4,10 +4,11 @@
  * alternating which goes first, for each variant and size. Reports time to
  * green and its ratio, the phases, underlay convergence, destroy, and what
  * each asked of the engine (containers created, execs; counted from the
- * engine's live event stream). Writes bench/results/<date>-side-by-side.md
- * and an SVG of both curves against N, rewritten after every measurement.
+ * engine's live event stream). Writes bench/results/<date>-side-by-side[-<tag>].md
+ * and an SVG of both curves against N (side-by-side[-<tag>].svg), rewritten
+ * after every measurement; a tag keeps an earlier report of the day.
  *
- *   node --import tsx bench/side-by-side.ts [--sizes 3,8,16,32] [--variants unicast-static-default,multicast]
+ *   node --import tsx bench/side-by-side.ts [--sizes 3,8,16,32] [--variants unicast-static-default,multicast] [--tag x]
  */
 import { writeFileSync } from "node:fs";
 import { release } from "node:os";
@@ -131,7 +132,7 @@ function exponent(rows: Row[], pick: (r: Row) => number | undefined, lo = 16, hi
   return ya && yb ? (Math.log(yb / ya) / Math.log(hi / lo)).toFixed(2) : "-";
 }
 
-function report(rows: Row[], date: string, started: Date): string {
+function report(svg: string, rows: Row[], date: string, started: Date): string {
   const variants = [...new Set(rows.map((r) => r.variant))];
   const lines = [
     `# The lab against a bare shell script, side by side (${date})`,
@@ -178,14 +179,16 @@ function report(rows: Row[], date: string, started: Date): string {
       r.lab?.failed ? [`- lab ${r.variant} at ${r.vteps}: FAILED ${r.lab.failed}`] : [],
     ),
     "",
-    "![time to green vs N](side-by-side.svg)",
+    `![time to green vs N](${svg})`,
     "",
   ];
   return `${lines.join("\n")}\n`;
 }
 
 async function main() {
-  const arg = benchArgs("bench/side-by-side.ts", ["sizes", "variants"]);
+  const arg = benchArgs("bench/side-by-side.ts", ["sizes", "variants", "tag"]);
+  const suffix = arg("tag", "") ? `-${arg("tag", "")}` : "";
+  const svg = `side-by-side${suffix}.svg`;
   const sizes = arg("sizes", "3,8,16,32").split(",").map(Number);
   const variants = arg("variants", "unicast-static-default,multicast").split(",");
   const started = new Date();
@@ -193,9 +196,9 @@ async function main() {
   const rows: Row[] = [];
   const write = () => {
     const dir = join(REPO_ROOT, "bench", "results");
-    writeFileSync(join(dir, `${date}-side-by-side.md`), report(rows, date, started));
+    writeFileSync(join(dir, `${date}-side-by-side${suffix}.md`), report(svg, rows, date, started));
     writeFileSync(
-      join(dir, "side-by-side.svg"),
+      join(dir, svg),
       lineChart(
         "time to green vs VTEPs",
         "VTEPs (2 hosts each above 3)",
@@ -239,7 +242,7 @@ async function main() {
       }
     }
   }
-  process.stdout.write(report(rows, date, started));
+  process.stdout.write(report(svg, rows, date, started));
 }
 
 main().catch((e: unknown) => {
