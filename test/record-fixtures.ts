@@ -48,15 +48,6 @@ function trim(key: string, json: unknown): unknown {
         .map((o) => ({ counter: { name: o.counter?.name, packets: o.counter?.packets } })),
     };
   }
-  if (key.includes("show ipv6 mld groups json")) {
-    // Per interface, only the groups joined there.
-    const r = json as Record<string, { groups?: { group: string }[] } | number>;
-    return Object.fromEntries(
-      Object.entries(r).map(([k, v]) =>
-        typeof v === "object" ? [k, { groups: (v.groups ?? []).map((g) => ({ group: g.group })) }] : [k, v],
-      ),
-    );
-  }
   return json;
 }
 

@@ -1,12 +1,14 @@
 /**
- * Multicast: BUM frames go to group ff05::100 and the underlay routers
- * replicate them (pim6d, any-source multicast, static RP on R1, MLD toward
- * the VTEPs). One BUM frame leaves its VTEP as exactly one VXLAN packet.
- * Learning is on: unicast replies teach the FDB where each MAC lives.
+ * Multicast: BUM frames go to group ff35::100 and the underlay replicates
+ * them with source-specific PIM (SSM): no rendezvous point, so no router is
+ * a single point of failure. One BUM frame leaves its VTEP as exactly one
+ * VXLAN packet. Learning is on: unicast replies teach the FDB where each MAC
+ * lives.
  *
- * Each VTEP sources VXLAN from its first uplink's address and joins the group
- * there: the first-hop router must see the source as directly connected to
- * register it with the RP, which a loopback source is not.
+ * Each VTEP is a PIM router on both uplinks and sources VXLAN from its own
+ * address on a veth pair inside it (src/model/multicast.ts says why): the
+ * VXLAN device sends into vxs and joins the group there, vxsp holds the
+ * source address and, in FRR, static (S,G) state for every other VTEP.
  */
 import { after } from "../src/checks/run";
 import {
@@ -20,71 +22,97 @@ import {
   unknownUnicast,
 } from "../src/checks/common";
 import type { Check } from "../src/checks/types";
-import { getNode, type Topology } from "../src/model";
+import { remoteSources, SOURCE_VETH, vxlanSource, type Topology } from "../src/model";
 import { ALL_ZEROS, remoteHosts, vtepBase } from "../src/overlay/commands";
 import { perVtep, probeHost, type Variant } from "../src/overlay/variant";
+import { parseJson } from "../src/util/json";
+import { PimStateSchema } from "../src/checks/schemas";
 
-/** The VTEP's first uplink: its name and address there (the VXLAN source). */
-export function firstUplink(t: Topology, vtep: string): { iface: string; address: string } {
-  const up = getNode(t, vtep).interfaces.find((i) => i.address !== undefined);
-  if (!up?.address) throw new Error(`${vtep} has no underlay interface`);
-  return { iface: up.name, address: up.address.split("/")[0] ?? "" };
+const PIM_STATE = "show ipv6 pim state json";
+
+/** The veth pair, then vtepBase's bridge and VXLAN device sourced on it. */
+function commands(t: Topology, vtep: string): string[] {
+  const { vxlan, pim } = SOURCE_VETH;
+  const mtu = t.underlay.mtu;
+  return [
+    `ip link del ${vxlan} 2>/dev/null || true`,
+    `ip link add ${vxlan} mtu ${mtu} type veth peer name ${pim} mtu ${mtu}`,
+    // Set here rather than by zebra: the VXLAN device sends from it at once.
+    `ip -6 addr add ${vxlanSource(t, vtep)}/128 dev ${pim} nodad`,
+    `ip link set ${pim} up && ip link set ${vxlan} up`,
+    ...vtepBase(t, vtep, { local: vxlanSource(t, vtep), group: { address: t.vxlan.group, dev: vxlan } }),
+  ];
 }
 
-/** R1 (the RP) has MLD state for the group on every link toward a VTEP. */
-function mldGroups(t: Topology): Check {
-  const r1 = t.nodes.find((n) => n.kind === "router");
-  const vtepLinks = (r1?.interfaces ?? []).map((i) => i.name);
+/**
+ * Every VTEP's PIM holds an installed (S,G) for each other VTEP's source,
+ * delivered to vxsp, and its own source's (S,G) entering on vxsp and sent up
+ * at least one uplink (a router joined it).
+ */
+function pimTrees(t: Topology): Check {
+  const vteps = t.nodes.filter((n) => n.kind === "vtep").map((n) => n.name);
+  const G = t.vxlan.group;
   return {
-    name: `multicast routing: ${r1?.name} learned ${t.vxlan.group} by MLD on ${vtepLinks.join(", ")}`,
+    name: `multicast routing: every VTEP joined each other VTEP's (S,${G}) on ${SOURCE_VETH.pim}, and a router joined its own source`,
     async run(ctx) {
-      if (!r1) return { ok: false, detail: "no router" };
-      const out = await execOk(ctx, r1.name, ["vtysh", "-c", "show ipv6 mld groups json"]);
-      const data = JSON.parse(out || "{}") as Record<string, { groups?: { group: string }[] } | number>;
-      const joined = Object.entries(data)
-        .filter(([, v]) => typeof v === "object" && v.groups?.some((g) => g.group === t.vxlan.group))
-        .map(([iface]) => iface);
-      const bad = setDiff(joined, vtepLinks);
-      return { ok: !bad, detail: bad ?? `joined on ${joined.join(", ")}` };
+      const problems: string[] = [];
+      for (const v of vteps) {
+        const out = await execOk(ctx, v, ["vtysh", "-c", PIM_STATE]);
+        const state = parseJson(PimStateSchema, out || "{}", `${v}: vtysh -c '${PIM_STATE}'`)[G] ?? {};
+        // An (S,G) entry: { installed, ..., <iif>: { <oif>: {...} } }.
+        const flows = (s: string) =>
+          Object.entries(state[s] ?? {}).flatMap(([iif, oifs]) =>
+            oifs && typeof oifs === "object" ? Object.keys(oifs).map((oif) => `${iif}>${oif}`) : [],
+          );
+        for (const s of remoteSources(t, v)) {
+          if (!flows(s).some((f) => f.endsWith(`>${SOURCE_VETH.pim}`)))
+            problems.push(`${v}: no (${s},G) to ${SOURCE_VETH.pim}`);
+        }
+        const own = vxlanSource(t, v);
+        if (!flows(own).some((f) => f.startsWith(`${SOURCE_VETH.pim}>`)))
+          problems.push(`${v}: its own source ${own} joined by no router`);
+      }
+      return {
+        ok: problems.length === 0,
+        detail: problems.length
+          ? problems.join("; ")
+          : `${vteps.length} VTEPs, each joined to ${vteps.length - 1} remote source(s)`,
+      };
     },
   };
 }
 
 export const variant: Variant = {
   name: "multicast",
-  // VXLAN is sourced from, and the group joined on, the first uplink.
-  usesUplinks: true,
   summary:
-    "BUM frames to ff05::100, replicated by PIM in the underlay; one VXLAN packet per BUM frame; MACs learned",
-  commands: (t) =>
-    perVtep(t, (v) => {
-      const up = firstUplink(t, v);
-      return vtepBase(t, v, { local: up.address, group: { address: t.vxlan.group, dev: up.iface } });
-    }),
+    "BUM frames to ff35::100, replicated by source-specific PIM in the underlay (no RP); one VXLAN packet per BUM frame; MACs learned",
+  commands: (t) => perVtep(t, (v) => commands(t, v)),
   amplification: () => 1,
   checks: (t) => {
     const ping = reachability(hostPairs(t));
     return [
-      mldGroups(t),
+      pimTrees(t),
       ping,
       paths(t),
       after(
         ping,
         fdbCheck(
-          `the group's all-zeros entry (${t.vxlan.group}); remote MACs learned behind their VTEP's uplink`,
+          `the group's all-zeros entry (${t.vxlan.group}); remote MACs learned behind their VTEP's source address`,
           (_ctx, v, fdb) => {
             const group = fdb.filter((e) => e.mac === ALL_ZEROS).map((e) => e.dst ?? "");
             if (group.join() !== t.vxlan.group)
               return `all-zeros entries: ${group.join(", ") || "none"}, expected ${t.vxlan.group}`;
             return setDiff(
               fdb.filter((e) => e.mac !== ALL_ZEROS).map((e) => `${e.mac}>${e.dst ?? ""}`),
-              remoteHosts(t, v).map((h) => `${h.mac}>${firstUplink(t, h.vtep).address}`),
+              remoteHosts(t, v).map((h) => `${h.mac}>${vxlanSource(t, h.vtep)}`),
             );
           },
         ),
       ),
-      amplification(probeHost(t), 1),
-      unknownUnicast(probeHost(t), 1),
+      // Counted where the VXLAN device sends: PIM on the VTEP then copies the
+      // packet up each uplink whose router joined this source (1 or 2, not N).
+      amplification(probeHost(t), 1, undefined, { via: [SOURCE_VETH.vxlan] }),
+      unknownUnicast(probeHost(t), 1, { via: [SOURCE_VETH.vxlan] }),
     ];
   },
 };

@@ -241,11 +241,15 @@ export async function countVxlanPackets(
   vtep: string,
   innerDstMac: string,
   send: () => Promise<unknown>,
+  via?: readonly string[],
 ): Promise<number> {
   const t = ctx.t;
-  const uplinks = getNode(t, vtep)
-    .interfaces.filter((i) => t.links.some((l) => l.name === i.link && l.kind === "underlay"))
-    .map((i) => `"${i.name}"`);
+  const uplinks = (
+    via ??
+    getNode(t, vtep)
+      .interfaces.filter((i) => t.links.some((l) => l.name === i.link && l.kind === "underlay"))
+      .map((i) => i.name)
+  ).map((name) => `"${name}"`);
   // The inner Ethernet destination sits 16 bytes after the UDP header (8 UDP + 8 VXLAN):
   // matching it counts exactly our probe, never OSPF hellos or other overlay traffic.
   const mac = `0x${innerDstMac.replace(/:/g, "")}`;
@@ -266,15 +270,35 @@ export async function countVxlanPackets(
 export const PROBE_GROUP = "ff02::dead";
 export const PROBE_GROUP_MAC = "33:33:00:00:de:ad";
 
+/**
+ * Where VXLAN packets are counted: a VTEP's uplinks, or (`via`) the interfaces
+ * its VXLAN device sends through when the VTEP routes them on itself.
+ */
+export interface Egress {
+  via?: readonly string[];
+}
+
+const leaves = (host: OverlayHost, e: Egress) =>
+  e.via ? `${host.vtep}'s VXLAN device (through ${e.via.join(", ")})` : host.vtep;
+
 /** VXLAN packets a VTEP sends for one BUM frame from one of its hosts. */
-export function amplification(host: OverlayHost, expected: number, what = "one BUM frame"): Check {
+export function amplification(
+  host: OverlayHost,
+  expected: number,
+  what = "one BUM frame",
+  egress: Egress = {},
+): Check {
   return {
     quiet: true,
-    name: `amplification: ${what} from ${host.name} leaves ${host.vtep} as ${expected} VXLAN packet(s)`,
+    name: `amplification: ${what} from ${host.name} leaves ${leaves(host, egress)} as ${expected} VXLAN packet(s)`,
     async run(ctx) {
-      const n = await countVxlanPackets(ctx, host.vtep, PROBE_GROUP_MAC, () =>
+      const n = await countVxlanPackets(
+        ctx,
+        host.vtep,
+        PROBE_GROUP_MAC,
         // Nobody answers; the frame is on its way the moment ping sends it.
-        ctx.exec(host.name, ["ping", "-6", "-c1", "-W0.1", `${PROBE_GROUP}%eth0`]),
+        () => ctx.exec(host.name, ["ping", "-6", "-c1", "-W0.1", `${PROBE_GROUP}%eth0`]),
+        egress.via,
       );
       return { ok: n === expected, detail: `${n} VXLAN packet(s), expected ${expected}`, perBumFrame: n };
     },
@@ -282,13 +306,19 @@ export function amplification(host: OverlayHost, expected: number, what = "one B
 }
 
 /** A frame to a MAC no FDB knows: flooded like BUM traffic, or dropped. */
-export function unknownUnicast(host: OverlayHost, expected: number): Check {
+export function unknownUnicast(host: OverlayHost, expected: number, egress: Egress = {}): Check {
   const mac = UNKNOWN_MAC;
   return {
     quiet: true,
-    name: `unknown unicast: a frame from ${host.name} to unknown ${mac} leaves ${host.vtep} as ${expected} VXLAN packet(s)`,
+    name: `unknown unicast: a frame from ${host.name} to unknown ${mac} leaves ${leaves(host, egress)} as ${expected} VXLAN packet(s)`,
     async run(ctx) {
-      const n = await countVxlanPackets(ctx, host.vtep, mac, () => sendToUnknownMac(ctx, host, 1));
+      const n = await countVxlanPackets(
+        ctx,
+        host.vtep,
+        mac,
+        () => sendToUnknownMac(ctx, host, 1),
+        egress.via,
+      );
       return { ok: n === expected, detail: `${n} VXLAN packet(s), expected ${expected}` };
     },
   };

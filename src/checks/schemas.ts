@@ -164,3 +164,6 @@ export const LinksSchema = z.array(
     master: z.string().optional(),
   }),
 );
+
+/** `show ipv6 pim state json`: group -> source -> its fields and, per inbound interface, its outbound ones. */
+export const PimStateSchema = z.record(z.string(), z.record(z.string(), z.record(z.string(), z.unknown())));

@@ -27,7 +27,7 @@ export class Overlay extends pulumi.ComponentResource {
           containerId: c.containerId,
           wiring: lab.wiring(node, {
             // A VTEP's and its agent's work lives on vxlan100 and the bridge, not on the uplinks.
-            routers: !["vtep", "agent"].includes(kindOf(node) ?? "") || variant.usesUplinks === true,
+            routers: !["vtep", "agent"].includes(kindOf(node) ?? ""),
           }),
           node,
           script: cmds.join("\n"),

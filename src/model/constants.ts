@@ -26,7 +26,7 @@ export const VXLAN: Readonly<VxlanParams> = {
   vni: 100,
   port: 4789,
   ttl: 5,
-  group: "ff05::100",
+  group: "ff35::100",
   device: "vxlan100",
   bridge: "br100",
   overlayPrefix: "2001:db8:ff::/64",

@@ -1,6 +1,7 @@
 // FRR 10.3 (Debian trixie) configuration for routers and VTEPs, generated from the topology.
 import type { LabNode, Topology } from "./types";
 import { getNode } from "./topology";
+import { remoteSources, SOURCE_VETH } from "./multicast";
 import { BFD_PROFILES, reflectorBfd, type BfdTimers } from "./bfd";
 import { bgpConfig } from "./bgp";
 
@@ -34,22 +35,22 @@ function frrNode(t: Topology, name: string): LabNode {
   return node;
 }
 
-/** Daemons to start besides the always-on zebra, mgmtd and staticd. */
-export function enabledDaemons(t: Topology, kind: "router" | "vtep" = "router"): string[] {
+/** Daemons to start besides the always-on zebra, mgmtd and staticd: the same on routers and VTEPs. */
+export function enabledDaemons(t: Topology): string[] {
   // Only what the variant uses: every daemon costs start-up time and memory on every node.
   // bfdd everywhere: every underlay link has a BFD session under OSPFv3.
   if (t.variant === "evpn") return ["bgpd", "ospf6d", "bfdd"]; // iBGP EVPN on every FRR node (bgp.ts)
-  return t.variant === "multicast" && kind === "router" ? ["ospf6d", "pim6d", "bfdd"] : ["ospf6d", "bfdd"];
+  // multicast: PIM on routers and VTEPs alike (multicast.ts).
+  return t.variant === "multicast" ? ["ospf6d", "pim6d", "bfdd"] : ["ospf6d", "bfdd"];
 }
 
 /** Complete frr.conf (integrated config) for a router or VTEP. Throws for hosts and unknown nodes. */
 export function frrConfig(t: Topology, node: string): string {
   const n = frrNode(t, node);
-  // Multicast routing lives in the routers only. The VTEPs are plain MLD hosts
-  // on their first uplink, whose address is also their VXLAN source: a source
-  // on the VTEP loopback is not directly connected to any PIM router, so the
-  // first-hop router could not register it (measured, environment.md).
-  const multicast = t.variant === "multicast" && n.kind === "router";
+  // Multicast routing (SSM, multicast.ts): PIM on every underlay link of
+  // routers and VTEPs; a VTEP also on its source veth, where it joins every
+  // other VTEP's (S,G).
+  const multicast = t.variant === "multicast";
   const lines: string[] = [
     "frr defaults datacenter",
     `hostname ${n.name}`,
@@ -63,7 +64,6 @@ export function frrConfig(t: Topology, node: string): string {
   lines.push("interface lo");
   if (n.loopback !== undefined) lines.push(` ipv6 address ${n.loopback}/128`);
   lines.push(" ipv6 ospf6 area 0", " ipv6 ospf6 passive");
-  if (multicast) lines.push(" ipv6 pim");
   lines.push("exit", "!");
 
   const underlayLinks = new Set(t.links.filter((l) => l.kind === "underlay").map((l) => l.name));
@@ -82,9 +82,23 @@ export function frrConfig(t: Topology, node: string): string {
       // A down BFD session takes the adjacency down at once (gray failures included).
       ` ipv6 ospf6 bfd profile ${BFD_PROFILES.underlay}`,
     );
-    // MLD on router links learns which VTEPs joined the group.
-    if (multicast) lines.push(" ipv6 pim", " ipv6 mld");
+    if (multicast) lines.push(" ipv6 pim");
     lines.push("exit", "!");
+  }
+
+  if (multicast && n.kind === "vtep") {
+    // The source veth's PIM side: its address (set by the variant's commands)
+    // in OSPF, and static (S,G) state for every other VTEP's source.
+    lines.push(
+      `interface ${SOURCE_VETH.pim}`,
+      " ipv6 ospf6 area 0",
+      " ipv6 ospf6 passive",
+      " ipv6 pim",
+      " ipv6 mld",
+      ...remoteSources(t, n.name).map((s) => ` ipv6 mld static-group ${t.vxlan.group} ${s}`),
+      "exit",
+      "!",
+    );
   }
 
   // A service link (the registry's): only the registry's service address is
@@ -122,22 +136,9 @@ export function frrConfig(t: Topology, node: string): string {
   if (services.length > 0) lines.push(" redistribute static");
   lines.push("exit", "!");
 
-  if (multicast) {
-    const rp = t.nodes.find((x) => x.kind === "router")?.loopback;
-    if (rp === undefined) throw new Error("the multicast variant needs a router loopback for the PIM RP");
-    // Static RP on R1 (ASM): every PIM router must agree on it, no BSR needed.
-    lines.push("router pim6", ` rp ${rp} ${groupRange(t.vxlan.group)}`, "exit", "!");
-  }
-
   if (t.variant === "evpn") lines.push(...bgpConfig(t, n.name));
   lines.push("end");
   return `${lines.join("\n")}\n`;
-}
-
-/** The site-scope range covering the VXLAN group (ff05::100 -> ff05::/16). */
-function groupRange(group: string): string {
-  const scope = group.split(":")[0] ?? "ff05";
-  return `${scope}::/16`;
 }
 
 /** A profile inside the `bfd` block (a multihop session takes its timers from one too). */
@@ -154,7 +155,7 @@ function bfdProfile(name: string, b: BfdTimers): string[] {
 /** Content of /etc/frr/daemons for a router or VTEP. */
 export function daemonsFile(t: Topology, node: string): string {
   const n = frrNode(t, node);
-  const on = new Set(enabledDaemons(t, n.kind === "vtep" ? "vtep" : "router"));
+  const on = new Set(enabledDaemons(t));
   const lines = [
     `# /etc/frr/daemons for ${n.name}, generated by vxlan-lab (variant ${t.variant}).`,
     "# zebra, mgmtd and staticd are always started by frrinit.sh; listed here for the reader.",

@@ -5,6 +5,7 @@ export * from "./config";
 export * from "./errors";
 export * from "./frr";
 export * from "./ipv6";
+export * from "./multicast";
 export * from "./topology";
 export * from "./types";
 export * from "./validate";

@@ -14,14 +14,6 @@ export interface Variant {
   amplification(t: Topology): number;
   /** Image of its routers and VTEPs when not "frr" (evpn needs FRR 10.7: "frr-evpn"). */
   frrImage?: ImageName;
-  /**
-   * Its VTEP commands name the uplinks (multicast: source and group join on
-   * one), so a router's restart, which makes those links anew, reruns them.
-   * Otherwise a VTEP's commands rerun only when the VTEP or one of its hosts
-   * restarted: rebuilding vxlan100 for a router's restart would drop what the
-   * VTEP learned (evpn's MAC/IP routes) for nothing.
-   */
-  usesUplinks?: boolean;
 }
 
 export const vtepCount = (t: Topology) => t.nodes.filter((n) => n.kind === "vtep").length;

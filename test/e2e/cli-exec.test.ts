@@ -213,7 +213,7 @@ describe("scripts/lab capture", () => {
     // Inner frames are IPv6 (neighbour discovery, echo).
     expect(packets.some((x) => x.innerType === 0x86dd)).toBe(true);
     // The multicast variant floods BUM to its group.
-    expect(packets.map((x) => x.dst)).toContain("ff05:0:0:0:0:0:0:100");
+    expect(packets.map((x) => x.dst)).toContain("ff35:0:0:0:0:0:0:100");
   });
 
   it("on a terminal without -w, prints tcpdump's decoded lines instead of pcap", async () => {

@@ -100,13 +100,11 @@ describe.each(VARIANTS)("%s", (variant) => {
     expect(await green(stack)).toEqual([]);
   });
 
-  // R1 is still a single point of failure in multicast (its only RP, and its
-  // VTEPs source on their R1 uplink): there the stopped router is R2, and
-  // bench/failover.ts keeps measuring R1's stop. The dynamic variants'
-  // registry is dual-homed, and evpn's withdrawal check waits for both
-  // reflectors: they stop R1.
-  const stopped = variant === "multicast" ? "R2" : "R1";
-  const other = stopped === "R1" ? "R2" : "R1";
+  // R1 is stopped in every variant: no router is a single point of failure
+  // (multicast is source-specific, with no RP; the dynamic variants' registry
+  // is dual-homed; evpn's withdrawal check waits for both reflectors).
+  const stopped = "R1";
+  const other = "R2";
 
   it(`${stopped} stopped: under 15 pings lost, neighbour discovery works through ${other} alone${
     variant.startsWith("unicast-dynamic") ? ", the registry keeps every lease" : ""

@@ -98,8 +98,8 @@ describe("frr.conf and daemons in the evpn variant", () => {
   });
 
   it("starts bgpd on routers and VTEPs of evpn only", () => {
-    expect(enabledDaemons(evpn, "router")).toContain("bgpd");
-    expect(enabledDaemons(evpn, "vtep")).toEqual(expect.arrayContaining(["bgpd", "ospf6d"]));
+    expect(enabledDaemons(evpn)).toContain("bgpd");
+    expect(enabledDaemons(evpn)).toEqual(expect.arrayContaining(["bgpd", "ospf6d"]));
     expect(daemonsFile(evpn, "S3")).toContain("\nbgpd=yes\n");
     for (const v of VARIANTS.filter((x) => x !== "evpn")) {
       expect(daemonsFile(lab(v), "R1")).toContain("\nbgpd=no\n");

@@ -87,20 +87,30 @@ describe("frr.conf", () => {
     }
   });
 
-  it("runs PIM (and MLD toward the VTEPs) on routers only in the multicast variant", () => {
-    const r2 = frrConfig(multicast, "R2");
-    expect(stanza(r2, "interface lo")).toContain(" ipv6 pim");
-    for (const iface of ["s1", "s2", "s3"]) {
-      expect(stanza(r2, `interface ${iface}`)).toEqual(expect.arrayContaining([" ipv6 pim", " ipv6 mld"]));
+  it("runs PIM on every underlay link of routers and VTEPs in the multicast variant, with no RP (SSM)", () => {
+    for (const node of ["R1", "R2"]) {
+      const conf = frrConfig(multicast, node);
+      for (const iface of ["s1", "s2", "s3"])
+        expect(stanza(conf, `interface ${iface}`)).toContain(" ipv6 pim");
+      expect(conf).not.toMatch(/router pim6|rp /);
     }
-    // VTEPs are plain MLD hosts: the kernel's group join does it.
-    expect(frrConfig(multicast, "S1")).not.toMatch(/pim|mld/);
+    const s1 = frrConfig(multicast, "S1");
+    for (const iface of ["r1", "r2"]) expect(stanza(s1, `interface ${iface}`)).toContain(" ipv6 pim");
+    expect(frrConfig(unicast, "R1")).not.toMatch(/pim|mld/);
   });
 
-  it("points every PIM router at R1's loopback as static RP for ff05::/16", () => {
-    for (const node of ["R1", "R2"]) {
-      expect(stanza(frrConfig(multicast, node), "router pim6")).toEqual([" rp 2001:db8:ffff::1 ff05::/16"]);
-    }
+  it("has each VTEP join every other VTEP's source on vxsp, and announce vxsp in OSPF", () => {
+    expect(stanza(frrConfig(multicast, "S1"), "interface vxsp")).toEqual([
+      " ipv6 ospf6 area 0",
+      " ipv6 ospf6 passive",
+      " ipv6 pim",
+      " ipv6 mld",
+      " ipv6 mld static-group ff35::100 2001:db8:2::5",
+      " ipv6 mld static-group ff35::100 2001:db8:3::5",
+    ]);
+    expect(stanza(frrConfig(multicast, "S3"), "interface vxsp")).toContain(
+      " ipv6 mld static-group ff35::100 2001:db8:1::5",
+    );
   });
 
   it("runs BFD on every underlay link, and not on the registry's service links", () => {
@@ -180,15 +190,14 @@ describe("daemons file", () => {
         .flatMap((m) => (m?.[1] && m[2] ? [[m[1], m[2]]] : [])),
     );
 
-  it("enables zebra, staticd, ospf6d and bfdd everywhere, pim6d only on multicast routers", () => {
+  it("enables zebra, staticd, ospf6d and bfdd everywhere, pim6d on every FRR node of multicast only", () => {
     const m = flags(daemonsFile(multicast, "R1"));
     expect(m).toMatchObject({ zebra: "yes", staticd: "yes", ospf6d: "yes", bfdd: "yes", pim6d: "yes" });
     const u = flags(daemonsFile(unicast, "S1"));
     expect(u).toMatchObject({ zebra: "yes", staticd: "yes", ospf6d: "yes", bfdd: "yes", pim6d: "no" });
     expect(flags(daemonsFile(lab("evpn"), "R1"))).toMatchObject({ bgpd: "yes", bfdd: "yes" });
     expect(enabledDaemons(multicast)).toContain("pim6d");
-    expect(enabledDaemons(multicast, "vtep")).not.toContain("pim6d");
-    expect(flags(daemonsFile(multicast, "S1")).pim6d).toBe("no");
+    expect(flags(daemonsFile(multicast, "S1")).pim6d).toBe("yes");
     expect(enabledDaemons(unicast)).not.toContain("pim6d");
   });
 

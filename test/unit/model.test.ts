@@ -145,7 +145,7 @@ describe("default topology reproduces the seed", () => {
       vni: 100,
       port: 4789,
       ttl: 5,
-      group: "ff05::100",
+      group: "ff35::100",
       device: "vxlan100",
       bridge: "br100",
       overlayPrefix: "2001:db8:ff::/64",

@@ -68,11 +68,17 @@ describe("variants", () => {
     expect(vxlanLine(cmds.S1!)).toMatch(/ rsc$/);
   });
 
-  it("multicast: group ff05::100 joined on the first uplink, sourced from its address", () => {
+  it("multicast: a veth pair holds the source address; group ff35::100 joined on its vxs side, sourced from vxsp's address", () => {
     const t = lab("multicast");
     const s3 = variantFor("multicast")!.commands(t).S3!;
+    expect(s3.slice(0, 4)).toEqual([
+      "ip link del vxs 2>/dev/null || true",
+      "ip link add vxs mtu 9000 type veth peer name vxsp mtu 9000",
+      "ip -6 addr add 2001:db8:3::5/128 dev vxsp nodad",
+      "ip link set vxsp up && ip link set vxs up",
+    ]);
     expect(vxlanLine(s3)).toBe(
-      "ip link add vxlan100 type vxlan id 100 dstport 4789 local 2001:db8:ffff:5::2 ttl 5 group ff05::100 dev r1",
+      "ip link add vxlan100 type vxlan id 100 dstport 4789 local 2001:db8:3::5 ttl 5 group ff35::100 dev vxs",
     );
     expect(variantFor("multicast")!.amplification(t)).toBe(1);
   });
