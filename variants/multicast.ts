@@ -40,6 +40,13 @@ function commands(t: Topology, vtep: string): string[] {
     // Set here rather than by zebra: the VXLAN device sends from it at once.
     `ip -6 addr add ${vxlanSource(t, vtep)}/128 dev ${pim} nodad`,
     `ip link set ${pim} up && ip link set ${vxlan} up`,
+    // pim6d must hold vxsp as a multicast interface before it gets static
+    // groups (src/model/frr.ts says why): wait until its per-VIF counters list
+    // vxsp (pim6d lists only interfaces with a VIF), up to 20 s.
+    `i=0; until vtysh -c 'show ipv6 multicast count json' | grep -q '"${pim}"'; do i=$((i+1)); [ $i -lt 200 ] || { echo "pim6d has no VIF for ${pim}" >&2; exit 1; }; sleep 0.1; done`,
+    `vtysh -c 'configure terminal' -c 'interface ${pim}' ${remoteSources(t, vtep)
+      .map((s) => `-c 'ipv6 mld static-group ${t.vxlan.group} ${s}'`)
+      .join(" ")} -c 'end'`,
     ...vtepBase(t, vtep, { local: vxlanSource(t, vtep), group: { address: t.vxlan.group, dev: vxlan } }),
   ];
 }
@@ -87,6 +94,8 @@ export const variant: Variant = {
   summary:
     "BUM frames to ff35::100, replicated by source-specific PIM in the underlay (no RP); one VXLAN packet per BUM frame; MACs learned",
   commands: (t) => perVtep(t, (v) => commands(t, v)),
+  // Its VTEP commands give pim6d its static groups through vtysh.
+  talksToFrr: true,
   amplification: () => 1,
   checks: (t) => {
     const ping = reachability(hostPairs(t));

@@ -35,7 +35,9 @@ export class Overlay extends pulumi.ComponentResource {
           // the wiring helper runs them all in one exec. An agent's script
           // works on its own files and processes, so it runs inside the agent.
           ...lab.engineInput(node),
-          ...(kindOf(node) === "agent" ? {} : { netns: { helper: lab.helperFor(node), pid: c.pid } }),
+          ...(kindOf(node) === "agent" || (kindOf(node) === "vtep" && variant.talksToFrr)
+            ? {}
+            : { netns: { helper: lab.helperFor(node), pid: c.pid } }),
         },
         { parent: this, dependsOn: [lab.converged, ...before.filter((s): s is Script => !!s)] },
       );

@@ -1,7 +1,7 @@
 // FRR 10.3 (Debian trixie) configuration for routers and VTEPs, generated from the topology.
 import type { LabNode, Topology } from "./types";
 import { getNode } from "./topology";
-import { remoteSources, SOURCE_VETH } from "./multicast";
+import { SOURCE_VETH } from "./multicast";
 import { BFD_PROFILES, reflectorBfd, type BfdTimers } from "./bfd";
 import { bgpConfig } from "./bgp";
 
@@ -88,14 +88,16 @@ export function frrConfig(t: Topology, node: string): string {
 
   if (multicast && n.kind === "vtep") {
     // The source veth's PIM side: its address (set by the variant's commands)
-    // in OSPF, and static (S,G) state for every other VTEP's source.
+    // in OSPF. Its static (S,G) state comes from the variant's commands once
+    // pim6d knows the interface: FRR 10.3's pim6d aborts on a static group of
+    // an interface it has no multicast VIF for yet (pim_channel_add_oif:
+    // "trying to add OIF vxsp with VIF (-1)"), seen at start-up.
     lines.push(
       `interface ${SOURCE_VETH.pim}`,
       " ipv6 ospf6 area 0",
       " ipv6 ospf6 passive",
       " ipv6 pim",
       " ipv6 mld",
-      ...remoteSources(t, n.name).map((s) => ` ipv6 mld static-group ${t.vxlan.group} ${s}`),
       "exit",
       "!",
     );

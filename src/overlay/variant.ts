@@ -14,6 +14,12 @@ export interface Variant {
   amplification(t: Topology): number;
   /** Image of its routers and VTEPs when not "frr" (evpn needs FRR 10.7: "frr-evpn"). */
   frrImage?: ImageName;
+  /**
+   * Its VTEP commands use vtysh, which needs the container's FRR sockets: they
+   * run inside the VTEP (one exec each), not through the wiring helper, which
+   * enters only the network namespace.
+   */
+  talksToFrr?: boolean;
 }
 
 export const vtepCount = (t: Topology) => t.nodes.filter((n) => n.kind === "vtep").length;

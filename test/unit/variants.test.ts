@@ -77,6 +77,11 @@ describe("variants", () => {
       "ip -6 addr add 2001:db8:3::5/128 dev vxsp nodad",
       "ip link set vxsp up && ip link set vxs up",
     ]);
+    // Static (S,G) state for the other two VTEPs' sources, once pim6d has a VIF for vxsp.
+    expect(s3[4]).toContain(`'show ipv6 multicast count json' | grep -q '"vxsp"'`);
+    expect(s3[5]).toBe(
+      "vtysh -c 'configure terminal' -c 'interface vxsp' -c 'ipv6 mld static-group ff35::100 2001:db8:1::5' -c 'ipv6 mld static-group ff35::100 2001:db8:2::5' -c 'end'",
+    );
     expect(vxlanLine(s3)).toBe(
       "ip link add vxlan100 type vxlan id 100 dstport 4789 local 2001:db8:3::5 ttl 5 group ff35::100 dev vxs",
     );
