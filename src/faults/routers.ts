@@ -253,6 +253,7 @@ export async function failoverEvidence(t: Topology, from: string, to: string): P
     }),
     read(`${v} fdb for ${far.mac} and flooding`, async () => {
       const r = await exec(getNode(t, v).container, ["bridge", "-j", "fdb", "show", "dev", t.vxlan.device]);
+      if (r.code !== 0) throw new Error(`exit ${r.code}: ${r.stderr.trim()}`);
       const fdb = parseJson(FdbSchema, r.stdout || "[]", `${v}: bridge -j fdb show`);
       const want = fdb.filter((e) => e.mac === far.mac || e.mac === "00:00:00:00:00:00");
       return want.map((e) => `${e.mac} dst ${e.dst ?? "-"}`).join(", ") || "none";
