@@ -26,7 +26,8 @@ export function isStale(lock: LockInfo, here: string, alive: (pid: number) => bo
   return lock.hostname === here && Number.isInteger(lock.pid) && lock.pid > 0 && !alive(lock.pid);
 }
 
-function alive(pid: number): boolean {
+/** Whether a process runs: answers signal 0 and is not a zombie left for init. */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
   } catch (err) {

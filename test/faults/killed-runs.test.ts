@@ -6,25 +6,11 @@
  * lock or state. The kill points are fractions of a full run measured first,
  * with a seeded jitter (printed, and settable with FAULTS_SEED to replay).
  */
-import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { alive } from "../../src/cli/locks";
 import { findOrphanedPlugins } from "../../src/cli/orphans";
 import { REPO_ROOT } from "../../src/util/paths";
 import { destroy, failingChecks, hostInterfaces, lab, leftovers, ok, up } from "./lab";
-
-/** Whether a process group still has its leader (signal 0; a zombie left for init counts as gone). */
-function running(pgid: number): boolean {
-  try {
-    process.kill(pgid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    return !/\) Z /.test(readFileSync(`/proc/${pgid}/stat`, "utf8"));
-  } catch {
-    return false;
-  }
-}
 
 const variant = "unicast-static-default";
 const stack = "faults-kill-usd";
@@ -90,7 +76,7 @@ describe("killed runs", () => {
         // Pulumi's plugins run in process groups of their own: the kill leaves them waiting for a dead engine.
         const orphans = findOrphanedPlugins(REPO_ROOT);
         const again = await up(variant, stack);
-        const survivors = orphans.filter(running);
+        const survivors = orphans.filter(alive);
         const failing = again.code === 0 ? await failingChecks(stack) : ["up failed"];
         rounds.push(
           `${at} ms: ${killed.signal === "SIGKILL" ? "killed" : `ended first (exit ${killed.code})`}; ${orphans.length} plugin(s) orphaned; next up ${again.code === 0 ? "ok" : "FAILED"} in ${(again.ms / 1000).toFixed(1)} s, ${failing.length} failing check(s)`,
