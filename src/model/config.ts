@@ -4,7 +4,7 @@
 // is valid; the checks across fields (placement against vteps, the variants'
 // limits) are in topology.ts, on the fields that passed.
 import { z } from "zod";
-import { BFD_INTERVAL } from "./bfd";
+import { BFD_FAST_MAX_VTEPS, BFD_INTERVAL } from "./bfd";
 import { LIMITS, PROJECT_NAME, STACK_NAME, VXLAN_OVERHEAD } from "./constants";
 import { TopologyError } from "./errors";
 import type { LabSpec } from "./types";
@@ -48,8 +48,8 @@ const perVtep = LIMITS.hostsPerVtep;
 
 /** Why bfdInterval has a floor and what the default is, in the error. */
 const BFD_WHY =
-  " (ms, BFD on every underlay link, detection after 3 missed; default 300: 100 needs CPU to spare, " +
-  "it flapped on 2 CPUs under load)";
+  ` (ms, BFD on every underlay link, detection after 3 missed; default 100 up to ${BFD_FAST_MAX_VTEPS} VTEPs, ` +
+  "300 above, where 100 flapped on 2 CPUs)";
 
 /** The fields of a LabSpec, each checked on its own (absent ones take their defaults later). */
 export const LabSpecFieldsSchema = z.object({

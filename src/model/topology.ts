@@ -125,7 +125,7 @@ function checkSpec(spec: LabSpec): { problems: string[]; checked?: CheckedSpec }
       mtuGiven: spec.mtu !== undefined,
       placement,
       engines: engines.engines,
-      bfd: bfdTimers(spec.bfdInterval),
+      bfd: bfdTimers(vteps, spec.bfdInterval),
     },
   };
 }

@@ -115,8 +115,8 @@ describe("frr.conf", () => {
         const conf = frrConfig(t, node.name);
         expect(stanza(conf, " profile underlay").slice(0, 4)).toEqual([
           "  detect-multiplier 3",
-          "  receive-interval 300",
-          "  transmit-interval 300",
+          "  receive-interval 100",
+          "  transmit-interval 100",
           " exit",
         ]);
         const underlay = node.interfaces.filter(
@@ -131,7 +131,7 @@ describe("frr.conf", () => {
     }
   });
 
-  it("BFD timers: 300 ms x 3 at every size unless bfdInterval says otherwise", () => {
+  it("BFD timers: 100 ms x 3 up to 16 VTEPs, 300 ms x 3 above, unless bfdInterval says otherwise", () => {
     const profile = (t: ReturnType<typeof lab>) =>
       stanza(frrConfig(t, "R1"), " profile underlay").slice(0, 3);
     const timers = (ms: number) => [
@@ -139,7 +139,9 @@ describe("frr.conf", () => {
       `  receive-interval ${ms}`,
       `  transmit-interval ${ms}`,
     ];
-    expect(profile(lab("unicast-static-default", { vteps: 3 }))).toEqual(timers(300));
+    expect(profile(lab("unicast-static-default", { vteps: 3 }))).toEqual(timers(100));
+    expect(profile(lab("unicast-static-default", { vteps: 16 }))).toEqual(timers(100));
+    expect(profile(lab("unicast-static-default", { vteps: 17 }))).toEqual(timers(300));
     expect(profile(lab("unicast-static-default", { vteps: 32 }))).toEqual(timers(300));
     expect(profile(lab("unicast-static-default", { vteps: 3, bfdInterval: 100 }))).toEqual(timers(100));
     expect(profile(lab("unicast-static-default", { vteps: 32, bfdInterval: 150 }))).toEqual(timers(150));
@@ -149,8 +151,8 @@ describe("frr.conf", () => {
     const conf = frrConfig(lab("evpn"), "S1");
     expect(stanza(conf, " profile reflectors")).toEqual([
       "  detect-multiplier 7",
-      "  receive-interval 300",
-      "  transmit-interval 300",
+      "  receive-interval 100",
+      "  transmit-interval 100",
       " exit",
     ]);
     expect(frrConfig(unicast, "S1")).not.toContain("profile reflectors");

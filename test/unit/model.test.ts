@@ -495,7 +495,7 @@ describe("specFromConfig", () => {
     ]);
     expect(problemsOf(() => resolveTopology(from({ bfdInterval: "50" })))).toEqual([
       "bfdInterval must be an integer from 100 to 1000 (ms, BFD on every underlay link, detection after 3 missed; " +
-        "default 300: 100 needs CPU to spare, it flapped on 2 CPUs under load), got 50",
+        "default 100 up to 16 VTEPs, 300 above, where 100 flapped on 2 CPUs), got 50",
     ]);
   });
 
