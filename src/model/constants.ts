@@ -100,5 +100,9 @@ export const SYSCTLS: Readonly<Record<NodeKind, Readonly<Record<string, string>>
 
 export const LABEL_PREFIX = "vxlan-lab";
 
-/** The multicast variant's VTEP limit: 32 IPv6 multicast interfaces per namespace (the kernel's MAXMIFS), less lo and pim6reg on each router. */
-export const MULTICAST_MAX_VTEPS = 30;
+/**
+ * The multicast variant's VTEP limit: 32 IPv6 multicast interfaces per
+ * namespace (the kernel's MAXMIFS), less the PIM register interface on each
+ * router, which has one per VTEP link (read from /proc/net/ip6_mr_vif).
+ */
+export const MULTICAST_MAX_VTEPS = 31;

@@ -63,13 +63,12 @@ function checkSpec(spec: LabSpec): { problems: string[]; checked?: CheckedSpec }
   const vteps = spec.vteps ?? DEFAULTS.vteps;
   const vtepsOk = ok("vteps");
 
-  // Every router is a PIM router on its link to each VTEP, on lo and on its
+  // Every router is a PIM router on its link to each VTEP and has its
   // register interface; Linux has 32 IPv6 multicast interfaces (MAXMIFS) per
-  // namespace, so the links of VTEPs past 30 never carry the group (measured
-  // at 32: the last two VTEPs' hosts unreachable).
+  // namespace, so the link of a VTEP past 31 would never carry a tree.
   if (vtepsOk && variantOk && spec.variant === "multicast" && vteps > MULTICAST_MAX_VTEPS) {
     problems.push(
-      `variant multicast supports at most ${MULTICAST_MAX_VTEPS} VTEPs, got ${vteps}: each router needs a multicast interface (MIF) per VTEP link plus lo and its PIM register interface, and the kernel allows 32 per namespace (MAXMIFS)`,
+      `variant multicast supports at most ${MULTICAST_MAX_VTEPS} VTEPs, got ${vteps}: each router needs a multicast interface (MIF) per VTEP link plus its PIM register interface, and the kernel allows 32 per namespace (MAXMIFS)`,
     );
   }
 
