@@ -11,9 +11,10 @@
  * session per reflector too: no flap while coming up or in the minute after).
  * At 24 VTEPs sessions went down after a minute and at 32 they flapped while
  * coming up, where 300 ms x 3 held. The full test suite (two files' labs at
- * once) passed at 100 ms with the host's worst wake-up 174 ms late, inside
- * the 300 ms detection time. `vxlan-lab:bfdInterval` overrides either way.
- * Figures: bench/results/2026-12-02-failover-session5.md and -session9.md.
+ * once) passed at 100 ms twice, the host's worst wake-up 174 and 145 ms
+ * late, inside the 300 ms detection time. `vxlan-lab:bfdInterval` overrides
+ * either way. Figures: bench/results/2026-12-02-failover-session9.md,
+ * 2026-12-02-failover-session5.md, 2026-12-03-wakeup-latency-session9-ci.md.
  */
 export interface BfdTimers {
   /** Transmit and receive interval, ms. */
