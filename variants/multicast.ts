@@ -41,9 +41,11 @@ function commands(t: Topology, vtep: string): string[] {
     `ip -6 addr add ${vxlanSource(t, vtep)}/128 dev ${pim} nodad`,
     `ip link set ${pim} up && ip link set ${vxlan} up`,
     // pim6d must hold vxsp as a multicast interface before it gets static
-    // groups (src/model/frr.ts says why): wait until its per-VIF counters list
-    // vxsp (pim6d lists only interfaces with a VIF), up to 20 s.
-    `i=0; until vtysh -c 'show ipv6 multicast count json' | grep -q '"${pim}"'; do i=$((i+1)); [ $i -lt 200 ] || { echo "pim6d has no VIF for ${pim}" >&2; exit 1; }; sleep 0.1; done`,
+    // groups (src/model/frr.ts says why): wait until its per-VIF counters give
+    // vxsp a VIF number, up to 20 s. They list every PIM interface, one with
+    // no VIF yet as vif -1: waiting for the name alone let pim6d abort on 3 of
+    // 31 VTEPs of a large lab.
+    `i=0; until vtysh -c 'show ipv6 multicast count json' | jq -e '.${pim}.vif >= 0' >/dev/null; do i=$((i+1)); [ $i -lt 200 ] || { echo "pim6d has no VIF for ${pim}" >&2; exit 1; }; sleep 0.1; done`,
     `vtysh -c 'configure terminal' -c 'interface ${pim}' ${remoteSources(t, vtep)
       .map((s) => `-c 'ipv6 mld static-group ${t.vxlan.group} ${s}'`)
       .join(" ")} -c 'end'`,

@@ -40,7 +40,7 @@ describe("pulumi", () => {
 });
 
 describe("images", () => {
-  it("FRR image: its label records the installed FRR, and every daemon we use starts", async () => {
+  it("FRR image: its label records the installed FRR, every daemon we use starts, and jq reads vtysh's JSON", async () => {
     const ref = imageRef("frr");
     const info = await docker().getImage(ref).inspect();
     const label = info.Config.Labels?.["org.vxlan-lab.frr-version"];
@@ -79,7 +79,10 @@ describe("images", () => {
     }
     expect(ospf.code, ospf.stderr).toBe(0);
     expect(JSON.parse(ospf.stdout)).toHaveProperty("routerId");
-    for (const tool of ["ip", "bridge", "nft", "tcpdump", "ping", "traceroute", "mtr", "iperf3"]) {
+    // jq reads FRR's JSON inside the node (multicast VTEPs wait on pim6d's with it).
+    const jq = await exec(smoke[0]!, ["sh", "-c", "vtysh -c 'show ipv6 ospf6 json' | jq -e -r .routerId"]);
+    expect([jq.code, jq.stdout.trim()], jq.stderr).toEqual([0, "10.0.0.9"]);
+    for (const tool of ["ip", "bridge", "nft", "tcpdump", "ping", "traceroute", "mtr", "iperf3", "jq"]) {
       expect((await exec(smoke[0]!, ["sh", "-c", `command -v ${tool}`])).code, tool).toBe(0);
     }
   });

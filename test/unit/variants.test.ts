@@ -78,7 +78,7 @@ describe("variants", () => {
       "ip link set vxsp up && ip link set vxs up",
     ]);
     // Static (S,G) state for the other two VTEPs' sources, once pim6d has a VIF for vxsp.
-    expect(s3[4]).toContain(`'show ipv6 multicast count json' | grep -q '"vxsp"'`);
+    expect(s3[4]).toContain(`'show ipv6 multicast count json' | jq -e '.vxsp.vif >= 0'`);
     expect(s3[5]).toBe(
       "vtysh -c 'configure terminal' -c 'interface vxsp' -c 'ipv6 mld static-group ff35::100 2001:db8:1::5' -c 'ipv6 mld static-group ff35::100 2001:db8:2::5' -c 'end'",
     );
