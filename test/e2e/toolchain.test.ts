@@ -1,7 +1,7 @@
 /** The bootstrap's products: the pinned CLI, a working preview, and the four images. */
 import { describe, expect, it, afterAll } from "vitest";
 import { pinnedPulumiVersion } from "../../src/bootstrap/pulumi";
-import { pulumi, selectStack } from "../../src/cli/pulumi";
+import { pulumi, selectStack, stackExists } from "../../src/cli/pulumi";
 import { docker } from "../../src/docker/client";
 import { createContainer, removeContainer } from "../../src/docker/containers";
 import { exec } from "../../src/docker/exec";
@@ -25,9 +25,16 @@ describe("pulumi", () => {
     expect(r.stdout.trim()).toBe(`v${pinnedPulumiVersion()}`);
   });
 
-  it("previews a variant's stack with the local backend, no login, no prompt", async () => {
+  it("previews a variant's stack with the local backend, no login, no prompt, and leaves no stack it made", async () => {
+    // The variant's own stack (its config is tracked); a user's, if there is one, is only read.
+    const existed = await stackExists("unicast-static-default");
     await selectStack("unicast-static-default");
     const r = await pulumi(["preview", "--stack", "unicast-static-default", "--json"]);
+    if (!existed) {
+      const rm = await pulumi(["stack", "rm", "unicast-static-default", "--yes", "--preserve-config"]);
+      expect(rm.code, rm.stderr).toBe(0);
+      expect(await stackExists("unicast-static-default")).toBe(false);
+    }
     expect(r.code, r.stderr).toBe(0);
     const preview = z.looseObject({ steps: z.array(z.looseObject({ urn: z.string(), op: z.string() })) });
     const steps = parseJson(preview, r.stdout, "pulumi preview --json").steps;
