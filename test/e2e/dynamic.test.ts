@@ -76,7 +76,9 @@ describe("registry outage", () => {
       45_000,
     );
     expect(back).toBe(true);
-    const after = await statuses();
+    // Every agent reconnects too, each when its backoff (up to 5 s) next tries:
+    // one may still be asleep when the others already serve the new address.
+    const after = await until(statuses, (st) => st.every((x) => x?.registry === "up"), 15_000);
     expect(after.map((s) => s?.registry)).toEqual(["up", "up", "up"]);
   });
 });
