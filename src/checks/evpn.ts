@@ -409,6 +409,14 @@ async function macAt(
   return problems;
 }
 
+/** `at` no longer holds `mac` as remote behind `from`: withdrawn, or local again. */
+async function withdrawnFrom(ctx: CheckContext, mac: string, at: string, from: string): Promise<string[]> {
+  const m = (await vtysh(ctx, at, EVPN_COMMANDS.mac(ctx.t.vxlan.vni, mac), ZebraMacSchema))[mac];
+  return m?.type === "remote" && m.remoteVtep === loopbackOf(ctx.t, from)
+    ? [`${at} still holds ${mac} as remote behind ${from}`]
+    : [];
+}
+
 /** A host announces itself: a neighbour solicitation from its address for the VTEP's SVI address. */
 export const announce = (addr: string, dev: string, svi: string) =>
   `ping -6 -c1 -W1 -I ${addr} ${svi}%${dev} >/dev/null || true`;
@@ -442,6 +450,7 @@ export function hostMobility(
       const seq0 = before.localSequence;
       let moved: { problems: string[]; ms: number };
       let back: { problems: string[]; ms: number } = { problems: [], ms: 0 };
+      let withdrawn: { problems: string[]; ms: number } = { problems: [], ms: 0 };
       try {
         await sh(
           ctx,
@@ -470,6 +479,16 @@ export function hostMobility(
             `for a in $(ip -6 neigh show dev ${t.vxlan.bridge} | awk '$3=="${host.mac}" && !/extern_learn/ {print $1}'); ` +
             `do ip -6 neigh del $a dev ${t.vxlan.bridge}; done`,
         ]);
+        // Home must see that withdrawal before the host speaks there again:
+        // zebra turns a remote MAC local on a local learn without removing its
+        // VXLAN FDB entry (dst the other VTEP), and ignores the withdrawal once
+        // the MAC is local, so the stale entry stayed (seen after a router
+        // fault had slowed BGP; zebra_evpn_add_update_local_mac, FRR 10.7).
+        withdrawn = await until(
+          poll.timeoutMs,
+          () => withdrawnFrom(ctx, host.mac, host.vtep, via.vtep),
+          poll.intervalMs,
+        );
         await ctx.exec(host.vtep, ["nft", "delete", "table", "bridge", "vxlab_move"]);
         await ctx.exec(host.name, ["sh", "-c", announce(addr, "eth0", svi)]);
         back = await until(
@@ -480,6 +499,7 @@ export function hostMobility(
       }
       const problems = [
         ...moved.problems.map((p) => `after the move: ${p}`),
+        ...withdrawn.problems.map((p) => `withdrawal from ${via.vtep}: ${p}`),
         ...back.problems.map((p) => `after moving back: ${p}`),
       ];
       return {

@@ -197,8 +197,13 @@ describe("evpn checks on broken recordings", () => {
 describe("evpn checks that change the lab", () => {
   const moved = recorded("moved");
 
-  /** The lab as the mobility check changes it: moved once H2 grows H1's MAC, home again once H1 speaks. */
-  function movingLab(movedView: Recording) {
+  /**
+   * The lab as the mobility check changes it: moved once H2 grows H1's MAC,
+   * home again once S2 forgets it (the withdrawal reaches S1: S1's view as
+   * recorded healthy) or H1 speaks. `withdraws: false`: S2's withdrawal never
+   * reaches S1.
+   */
+  function movingLab(movedView: Recording, { withdraws = true } = {}) {
     let state: "home" | "moved" = "home";
     const lab = fakeLab((node, key) =>
       state === "moved" && movedView[node]?.[key] !== undefined
@@ -210,6 +215,7 @@ describe("evpn checks that change the lab", () => {
       const r = await exec(node, argv);
       const cmd = argv.join(" ");
       if (node === "H2" && cmd.includes("ip link add vxlab_mv")) state = "moved";
+      if (withdraws && node === "S2" && cmd.includes("bridge fdb del")) state = "home";
       if (node === "H1" && cmd.includes(`${SVI_ADDRESS}%eth0`)) state = "home";
       return r;
     };
@@ -228,6 +234,19 @@ describe("evpn checks that change the lab", () => {
       ),
       "H2: ip link del vxlab_mv",
       expect.stringMatching(/^S2: sh -c bridge fdb del 50:54:33:00:00:08 dev h2 master; /),
+      "S1: nft delete table bridge vxlab_move",
+      "H1: sh -c ping -6 -c1 -W1 -I 2001:db8:ff::10 fe80::1%eth0 >/dev/null || true",
+    ]);
+  });
+
+  it("mobility: before H1 speaks at home again, waits for S1 to drop S2's route (else zebra keeps a stale VXLAN entry) and names it when S1 does not", async () => {
+    const lab = movingLab(moved, { withdraws: false });
+    const o = await hostMobility(t, h1, h2, SVI_ADDRESS, fast).run(lab.ctx);
+    expect(o.ok).toBe(false);
+    expect(o.detail).toBe("withdrawal from S2: S1 still holds 50:54:33:00:00:08 as remote behind S2");
+    // The lab is put back all the same, after the wait.
+    const i = lab.log.findIndex((l) => l.startsWith("S2: sh -c bridge fdb del"));
+    expect(lab.log.slice(i + 1)).toEqual([
       "S1: nft delete table bridge vxlab_move",
       "H1: sh -c ping -6 -c1 -W1 -I 2001:db8:ff::10 fe80::1%eth0 >/dev/null || true",
     ]);
