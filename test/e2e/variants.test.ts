@@ -4,7 +4,7 @@
  * leaves nothing. Test stacks are named e2e-<variant> so a developer's own
  * lab stacks are never touched.
  */
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { checkStack } from "../../src/cli/check";
 import type { StackStatus } from "../../src/cli/status";
 import { resolveTopology } from "../../src/model";
@@ -55,39 +55,29 @@ describe.each(cases)("$variant", ({ variant, perBumFrame }) => {
   // OSPF brings back within seconds; one that stays down fails with the diff.
   it("`scripts/lab status <stack> --json` reports every node healthy (read again for up to 15 s)", async () => {
     const t = resolveTopology({ stack, variant });
-    const expected = [...t.nodes.map((n) => n.name), "wiring"].sort();
-    const unhealthy = async (): Promise<string[]> => {
-      const r = await run(`${REPO_ROOT}/scripts/lab`, ["status", stack, "--json"]);
-      if (r.code !== 0) return [`status exited ${r.code}: ${r.stderr}`];
-      const mine = (JSON.parse(r.stdout) as StackStatus[]).find((s) => s.stack === stack);
-      const nodes = mine?.nodes ?? [];
-      const names = nodes.map((n) => n.node).sort();
-      if (names.join() !== expected.join())
-        return [`nodes ${names.join(",")}, expected ${expected.join(",")}`];
-      // evpn: every VTEP peers with both reflectors, every reflector with the 3 VTEPs.
-      const bgp = (kind: string) =>
-        variant !== "evpn" ? undefined : kind === "vtep" ? 2 : kind === "router" ? 3 : undefined;
-      return nodes.flatMap((n) => {
-        const want: Record<string, unknown> = { running: true };
-        if (n.kind === "router" || n.kind === "vtep") want.frr = true;
-        if (n.kind === "registry") want.etcd = true;
-        if (n.kind === "agent") want.registry = "up";
-        if (n.kind === "vtep") Object.assign(want, { ospfFull: 2, vxlan: true });
-        if (n.kind === "router") want.ospfFull = 3;
-        const b = bgp(n.kind);
-        if (b !== undefined) Object.assign(want, { bgpEstablished: b, bgpPeers: b });
-        const got: Record<string, unknown> = { ...n, registry: n.agent?.registry };
-        return Object.entries(want)
-          .filter(([k, v]) => got[k] !== v)
-          .map(([k, v]) => `${n.node}: ${k} ${JSON.stringify(got[k])}, expected ${JSON.stringify(v)}`);
-      });
-    };
-    let last = await unhealthy();
-    for (const end = Date.now() + 15_000; last.length > 0 && Date.now() < end;) {
-      await new Promise((r) => setTimeout(r, 1000));
-      last = await unhealthy();
-    }
-    expect(last).toEqual([]);
+    await vi.waitFor(
+      async () => {
+        const r = await run(`${REPO_ROOT}/scripts/lab`, ["status", stack, "--json"]);
+        expect(r.code, r.stderr).toBe(0);
+        const mine = (JSON.parse(r.stdout) as StackStatus[]).find((s) => s.stack === stack);
+        expect(mine?.nodes.map((n) => n.node).sort()).toEqual(
+          [...t.nodes.map((n) => n.name), "wiring"].sort(),
+        );
+        for (const n of mine?.nodes ?? []) {
+          expect(n.running, n.node).toBe(true);
+          if (n.kind === "router" || n.kind === "vtep") expect([n.node, n.frr]).toEqual([n.node, true]);
+          if (n.kind === "registry") expect([n.node, n.etcd]).toEqual([n.node, true]);
+          if (n.kind === "agent") expect([n.node, n.agent?.registry]).toEqual([n.node, "up"]);
+          if (n.kind === "vtep") expect([n.node, n.ospfFull, n.vxlan]).toEqual([n.node, 2, true]);
+          if (n.kind === "router") expect([n.node, n.ospfFull]).toEqual([n.node, 3]);
+          // evpn: every VTEP peers with both reflectors, every reflector with the 3 VTEPs.
+          const bgp =
+            variant !== "evpn" ? undefined : n.kind === "vtep" ? 2 : n.kind === "router" ? 3 : undefined;
+          if (bgp !== undefined) expect([n.node, n.bgpEstablished, n.bgpPeers]).toEqual([n.node, bgp, bgp]);
+        }
+      },
+      { timeout: 15_000, interval: 1000 },
+    );
   });
 
   it("destroy leaves no container", async () => {
