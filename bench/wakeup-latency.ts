@@ -68,12 +68,7 @@ async function main(): Promise<void> {
     const lines = pending.split("\n");
     pending = lines.pop() ?? "";
     for (const l of lines.filter(Boolean)) {
-      const w = JSON.parse(l) as {
-        start: number;
-        worst: number;
-        over: [number, number, number];
-        load: number;
-      };
+      const w = JSON.parse(l) as Omit<Window, "start"> & { start: number };
       windows.push({ ...w, start: new Date(w.start) });
     }
   });
