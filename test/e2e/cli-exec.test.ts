@@ -106,8 +106,9 @@ describe("scripts/lab exec", () => {
     const dir = mkdtempSync(join(tmpdir(), "lab-tty-"));
     const go = join(dir, "resize");
     // The node's command waits for the new size (bounded: 60 s) and prints it again. It waits
-    // for the whole of it: "stty rows 40 cols 120" may reach the node as two resizes (CI once
-    // read "40 101" in between).
+    // for the whole of it: "stty rows 40 cols 120" is two resizes (40x101, then 40x120), and a
+    // read between them sees the first. If they reach the engine out of order (CI, stop 20),
+    // the node stays at 40 101 and this fails.
     const nodeCmd = `tty; stty size; i=0; while [ "$(stty size)" != "40 120" ] && [ $i -lt 300 ]; do sleep 0.2; i=$((i+1)); done; stty size`;
     const p = inPty(
       `stty rows 33 cols 101; ${LAB} exec ${stack} S1 -- sh -c '${nodeCmd}' </dev/tty & ` +
