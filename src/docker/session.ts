@@ -5,7 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Duplex, Readable, Writable } from "node:stream";
-import { latestOnly } from "../util/latest";
+import pLimit from "p-limit";
 import { containerAt, type ContainerRef } from "./client";
 
 export interface SessionOptions {
@@ -105,15 +105,13 @@ export async function openSession(
   // (stdin closed before raw mode) would otherwise cut off the output too.
   if (opts.stdin) opts.stdin.pipe(stream, { end: !tty });
 
-  // One resize request at a time, the newest last: `stty rows 40 cols 120` is two
-  // resizes, and two requests in flight reached the engine in either order (CI
-  // ended at "40 101"). Resizing an exec that has just ended is no error worth reporting.
-  const sendSize = latestOnly<{ rows: number; columns: number }>(
-    (size) => e.resize({ h: size.rows, w: size.columns }).then(() => undefined),
-    (a, b) => a.rows === b.rows && a.columns === b.columns,
-  );
+  // One resize request at a time, in the order asked: `stty rows 40 cols 120` is two
+  // resizes, and two requests in flight reached the engine in either order (CI ended
+  // at "40 101"). Resizing an exec that has just ended is no error worth reporting.
+  const oneAtATime = pLimit(1);
   const resize = async (size: { rows: number; columns: number }) => {
-    if (tty) await sendSize(size);
+    if (!tty) return;
+    await oneAtATime(() => e.resize({ h: size.rows, w: size.columns }).catch(() => undefined));
   };
 
   const done = ended.then(async () => {
