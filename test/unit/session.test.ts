@@ -4,7 +4,12 @@ import { openSession } from "../../src/docker/session";
 
 // A fake engine: the exec's output stream stays open, and every resize request
 // is held until the test lets it answer.
-const engine = vi.hoisted(() => ({ asked: [] as string[], answer: [] as Array<() => void>, inFlight: 0, most: 0 }));
+const engine = vi.hoisted(() => ({
+  asked: [] as string[],
+  answer: [] as Array<() => void>,
+  inFlight: 0,
+  most: 0,
+}));
 vi.mock("../../src/docker/client", () => {
   const exec = {
     start: async () => new PassThrough(),
@@ -23,7 +28,6 @@ vi.mock("../../src/docker/client", () => {
   const container = { exec: async () => exec };
   return { containerAt: () => ({ engine: {}, container }) };
 });
-
 
 describe("exec session", () => {
   it("sends TTY resizes to the engine one at a time, in the order asked (the last size is the last word)", async () => {
